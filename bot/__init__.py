@@ -1,0 +1,1 @@
+"""meeting-bot: the paperwork of recurring working-group meetings."""

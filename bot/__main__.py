@@ -1,0 +1,4 @@
+"""Allows `python -m bot`."""
+from bot.cli import main
+
+raise SystemExit(main())
