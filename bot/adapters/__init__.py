@@ -1,0 +1,91 @@
+"""The one wiring point: builds the adapters a pass needs from the settings."""
+
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+from bot.model import CalendarProvider, Meeting, NotesProvider
+from bot.ports import ServiceError
+from bot.runner import Services
+from bot.settings import Settings
+
+HACKMD_UNAVAILABLE = "notes provider 'hackmd' is not available in this version; use 'repo' or 'none'"
+
+
+class _Unavailable:
+    """Stands in for a service this version cannot reach; fails the meeting with a clear line."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __getattr__(self, name: str):
+        def fail(*args, **kwargs):
+            raise ServiceError(self.message)
+
+        return fail
+
+
+class _Lazy:
+    """Builds the wrapped adapter on the first attribute access."""
+
+    def __init__(self, factory) -> None:
+        self._factory = factory
+        self._target = None
+
+    def __getattr__(self, name: str):
+        if self._target is None:
+            self._target = self._factory()
+        return getattr(self._target, name)
+
+
+def wire(settings: Settings, meetings: Sequence[Meeting]) -> Services:
+    """Services for one pass. Clients are built on first use, so commands that need none stay offline."""
+
+    @functools.cache
+    def client():
+        from bot.adapters.github_client import make_client
+
+        return make_client(settings, meetings[0].repo if meetings else None)
+
+    @functools.cache
+    def calendar():
+        from bot.adapters.gcal import GoogleCalendar
+
+        return GoogleCalendar.from_settings(settings)
+
+    return Services(
+        agenda=_Lazy(lambda: _agenda(client(), settings)),
+        issues=_Lazy(lambda: _issues(client(), settings)),
+        notes=lambda meeting: _notes(meeting, client, settings),
+        calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
+        fetch_feed=_fetch_feed,
+    )
+
+
+def _agenda(client, settings: Settings):
+    from bot.adapters.github_agenda import GitHubAgenda
+
+    return GitHubAgenda(client, settings.max_rate_limit_wait)
+
+
+def _issues(client, settings: Settings):
+    from bot.adapters.github_issues import GitHubIssues
+
+    return GitHubIssues(client, cap=settings.max_rate_limit_wait, url=settings.github_api_url)
+
+
+def _notes(meeting: Meeting, client, settings: Settings):
+    if meeting.notes.provider is NotesProvider.NONE:
+        return None
+    if meeting.notes.provider is NotesProvider.HACKMD:
+        return _Unavailable(HACKMD_UNAVAILABLE)
+    from bot.adapters.repo_notes import RepoNotes
+
+    return RepoNotes(client(), settings.github_api_url, cap=settings.max_rate_limit_wait)
+
+
+def _fetch_feed(url: str) -> str:
+    from bot.adapters.feed import fetch_feed
+
+    return fetch_feed(url)

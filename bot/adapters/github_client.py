@@ -1,0 +1,110 @@
+"""The one PyGithub client of a run: authentication, timeouts, bounded retries, typed errors."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import github
+import requests
+from github import Auth, GithubException, GithubRetry
+
+from bot.ports import Forbidden, NotFound, RateLimited, ServiceError, Conflict
+from bot.settings import Settings
+
+TIMEOUT_SECONDS = 15
+PER_PAGE = 100
+USER_AGENT = "meeting-bot"
+
+BAD_CREDENTIALS = "GitHub rejected the credentials (401 Bad credentials): check GITHUB_TOKEN or the GitHub App settings"
+NOT_FOUND = "{what}: not found on GitHub, or not visible to these credentials (404)"
+FORBIDDEN = "{what}: permission denied by GitHub (403: {message})"
+RATE_LIMITED = "{what}: GitHub rate limit exceeded; it resets in more than the {cap:.0f} s the bot waits"
+CONFLICT = "{what}: changed by someone else at the same time (409); the next run will catch up"
+FAILED = "{what}: GitHub answered {status}: {message}"
+UNREACHABLE = "{what}: cannot reach GitHub at {url} ({kind})"
+NO_INSTALLATION = "GitHub App: no installation found for {repo}; install the app on it or set GITHUB_APP_INSTALLATION_ID"
+
+
+def _retry(settings: Settings) -> GithubRetry:
+    """Reads are retried on connection errors, 5xx and short rate limits; writes never blindly."""
+    return GithubRetry(
+        total=3,
+        connect=3,
+        read=2,
+        backoff_factor=0.5,
+        backoff_jitter=0.5,
+        backoff_max=10,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+        max_rate_limit_wait=settings.max_rate_limit_wait,
+        secondary_rate_wait=min(settings.max_rate_limit_wait, 60.0),
+    )
+
+
+def _options(settings: Settings) -> dict:
+    return dict(
+        base_url=settings.github_api_url,
+        timeout=TIMEOUT_SECONDS,
+        user_agent=USER_AGENT,
+        per_page=PER_PAGE,
+        retry=_retry(settings),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+
+
+def _app_auth(settings: Settings, repo: str | None) -> Auth.AppInstallationAuth:
+    app = Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
+    installation_id = settings.github_app_installation_id
+    if installation_id is None:
+        integration = github.GithubIntegration(auth=app, **_options(settings))
+        owner, name = (repo or "/").split("/", 1)
+        with github_errors(f"GitHub App installation for {repo}"):
+            installation_id = integration.get_repo_installation(owner, name).id
+    return app.get_installation_auth(installation_id)
+
+
+def make_client(settings: Settings, repo: str | None = None) -> github.Github:
+    """A client for the settings: a GitHub App, else a token, else anonymous.
+
+    `repo` is used to find the App's installation when GITHUB_APP_INSTALLATION_ID is not set.
+    """
+    auth: Auth.Auth | None = None
+    if settings.github_app_id and settings.github_app_private_key:
+        auth = _app_auth(settings, repo)
+    elif settings.github_token:
+        auth = Auth.Token(settings.github_token.reveal())
+    return github.Github(auth=auth, **_options(settings))
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return str(data.get("message") or "no message").splitlines()[0][:200]
+
+
+def translate(exc: Exception, what: str, settings_cap: float = 60.0, url: str = "") -> ServiceError:
+    """A PyGithub or requests exception as one of our typed errors, with a one-line message."""
+    if isinstance(exc, github.BadCredentialsException):
+        return ServiceError(BAD_CREDENTIALS)
+    if isinstance(exc, github.RateLimitExceededException):
+        return RateLimited(RATE_LIMITED.format(what=what, cap=settings_cap))
+    if isinstance(exc, github.UnknownObjectException) or getattr(exc, "status", None) == 404:
+        return NotFound(NOT_FOUND.format(what=what))
+    if isinstance(exc, GithubException):
+        if exc.status == 403:
+            return Forbidden(FORBIDDEN.format(what=what, message=_message(exc)))
+        if exc.status == 409:
+            return Conflict(CONFLICT.format(what=what))
+        return ServiceError(FAILED.format(what=what, status=exc.status, message=_message(exc)))
+    kind = "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
+    return ServiceError(UNREACHABLE.format(what=what, url=url or "the API URL", kind=kind))
+
+
+@contextlib.contextmanager
+def github_errors(what: str, cap: float = 60.0, url: str = "") -> Iterator[None]:
+    """Turn PyGithub and network exceptions inside the block into ServiceError subclasses."""
+    try:
+        yield
+    except (GithubException, requests.RequestException) as exc:
+        raise translate(exc, what, cap, url) from None

@@ -1,0 +1,71 @@
+"""The IssueStore over PyGithub: meeting issues found by key through the issues listing API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Mapping
+
+import github
+
+from bot import markers
+from bot.adapters.github_client import github_errors
+from bot.model import IssueRecord
+
+
+def _record(issue) -> IssueRecord:
+    """Only attributes the listing or the write's answer holds, so PyGithub never completes lazily."""
+    return IssueRecord(
+        number=issue.number,
+        url=issue.html_url,
+        title=issue.title or "",
+        body=issue.body or "",
+        state=issue.state or "open",
+        author=issue.user.login if issue.user else None,
+        created_at=issue.created_at,
+    )
+
+
+class GitHubIssues:
+    """Meeting issues in one or more repositories, through one shared client."""
+
+    def __init__(self, client: github.Github, cap: float = 60.0, url: str = "") -> None:
+        self._client = client
+        self._cap = cap
+        self._url = url
+
+    def _errors(self, what: str):
+        return github_errors(what, self._cap, self._url)
+
+    def _repo(self, repo: str):
+        return self._client.get_repo(repo, lazy=True)
+
+    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+        found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
+        with self._errors(f"listing issues of {repo}"):
+            listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
+            for issue in listing:
+                record = _record(issue)
+                key = markers.find_key(record.body)
+                if key in found:
+                    found[key].append(record)
+                if record.created_at and record.created_at < since:
+                    break
+        return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
+
+    def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
+        with self._errors(f"creating the meeting issue in {repo}"):
+            issue = self._repo(repo).create_issue(title=title, body=body, labels=list(labels))
+        return _record(issue)
+
+    def update_body(self, repo: str, number: int, body: str) -> IssueRecord:
+        with self._errors(f"updating {repo}#{number}"):
+            issue = self._repo(repo).get_issue(number)
+            issue.edit(body=body)
+        return _record(issue)
+
+    def close(self, repo: str, number: int, comment: str) -> None:
+        with self._errors(f"closing {repo}#{number}"):
+            issue = self._repo(repo).get_issue(number)
+            if comment:
+                issue.create_comment(comment)
+            issue.edit(state="closed", state_reason="completed")

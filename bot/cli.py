@@ -1,0 +1,160 @@
+"""The `meeting-bot` command: parses arguments, reads settings once, wires once, sets exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable, Sequence
+
+from bot import logs
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings, SettingsError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+UNKNOWN_MEETING = "meeting-bot: unknown meeting {id!r} (known: {known})"
+CHECK_OK = "{count} meeting file(s) and their templates are valid ({names})"
+CHECK_FAILED = "{count} problem(s) found"
+UNEXPECTED = "meeting-bot: unexpected error: {kind}: {message} (run with --debug for the traceback)"
+BAD_MOMENT = "not a moment with a UTC offset (like 2023-09-04T12:00:00Z): {value!r}"
+BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
+PASS_SUMMARY = "{ok} meeting(s) done, {failed} failed"
+
+log = logging.getLogger(logs.LOGGER)
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration: exit code 2."""
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(BAD_DATE.format(value=value)) from None
+
+
+def _moment(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(BAD_MOMENT.format(value=value))
+    return moment
+
+
+def _common(suppress: bool = False) -> argparse.ArgumentParser:
+    """The options every command takes; a subcommand's copy must not reset what came before it."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if suppress else None)
+    common.add_argument("--config", metavar="DIR", help="meeting files (default: $MEETING_BOT_CONFIG, else ./config)")
+    common.add_argument("--templates", metavar="DIR", help="templates (default: ./templates, else the built-in ones)")
+    common.add_argument(
+        "--debug", action="store_true", help="debug logging, and tracebacks on errors",
+        **({} if suppress else {"default": False}),
+    )
+    common.add_argument(
+        "--log-format", choices=("text", "json"), help="log format on stderr (default text)",
+        **({} if suppress else {"default": "text"}),
+    )
+    common.add_argument("--now", type=_moment, metavar="ISO8601", help="act as if it were this moment (previews, tests)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common(suppress=True)
+    parser = argparse.ArgumentParser(
+        prog="meeting-bot",
+        description="Prepares recurring meetings: agenda from labels, meeting issue, notes and calendar event.",
+        parents=[_common()],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", parents=[common], help="one pass over the meetings")
+    run.add_argument("--meeting", action="append", default=[], metavar="ID", help="only this meeting (repeatable)")
+    run.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the occurrence on this local date")
+    run.add_argument("--force", action="store_true", help="act where a skip rule would skip; allow an off-schedule --date")
+    run.add_argument("--dry-run", action="store_true", help="print what would be done; write nothing anywhere")
+    worker = sub.add_parser("worker", parents=[common], help="run a pass now and then every DURATION")
+    worker.add_argument("--every", default="1h", metavar="DURATION", help="30s, 15m, 1h, 1d (default 1h)")
+    sub.add_parser("check", parents=[common], help="validate meeting files and templates; no network")
+    agenda = sub.add_parser("agenda", parents=[common], help="print a meeting's current agenda")
+    agenda.add_argument("--meeting", required=True, metavar="ID")
+    agenda.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    nxt = sub.add_parser("next", parents=[common], help="print the next occurrences")
+    nxt.add_argument("--meeting", action="append", default=[], metavar="ID")
+    nxt.add_argument("--count", type=int, default=5, metavar="N")
+    nxt.add_argument("--from", dest="from_date", type=_date, metavar="YYYY-MM-DD")
+    nxt.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+class Context:
+    """What every command needs: arguments, settings, meetings and the renderer, made once."""
+
+    def __init__(self, args: argparse.Namespace, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+        self.args, self.settings = args, settings
+        self.clock = (lambda: args.now) if args.now is not None else clock
+        self.config_dir = Path(args.config or settings.config_dir)
+        self.templates_dir = Path(args.templates or DEFAULT_TEMPLATES_DIR)
+
+    def renderer(self):
+        from bot.render import Renderer
+
+        return Renderer(self.templates_dir if self.templates_dir.is_dir() else None)
+
+    def load(self):
+        """The meetings, or UsageError carrying every problem."""
+        from bot.config import load_meetings
+
+        renderer = self.renderer()
+        meetings, problems = load_meetings(self.config_dir, renderer.exists)
+        if problems:
+            raise UsageError("\n".join(str(p) for p in problems))
+        return meetings, renderer
+
+    def select(self, meetings, ids: Sequence[str]):
+        known = {m.id: m for m in meetings}
+        for meeting_id in ids:
+            if meeting_id not in known:
+                raise UsageError(UNKNOWN_MEETING.format(id=meeting_id, known=", ".join(known) or "none"))
+        return [known[i] for i in dict.fromkeys(ids)] if ids else meetings
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def main(argv: Sequence[str] | None = None, env=None, clock: Callable[[], dt.datetime] = _now) -> int:
+    args = build_parser().parse_args(argv)
+    from bot import settings as settings_mod
+
+    settings_mod.load_dotenv_file(Path.cwd())
+    secrets: tuple[str, ...] = ()
+    try:
+        settings = settings_mod.from_environment(env)
+        secrets = settings.secrets()
+        logs.setup(args.log_format, args.debug, secrets)
+        return _dispatch(Context(args, settings, clock))
+    except (UsageError, SettingsError) as exc:
+        print(logs.redact(str(exc), secrets), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    except Exception as exc:  # a bug: one line, or the traceback with --debug; secrets masked either way
+        if args.debug:
+            text = "".join(traceback.format_exception(exc))
+        else:
+            text = UNEXPECTED.format(kind=type(exc).__name__, message=str(exc).splitlines()[0] if str(exc) else "")
+        print(logs.redact(text, secrets), file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _dispatch(ctx: Context) -> int:
+    from bot import commands
+
+    return getattr(commands, "cmd_" + ctx.args.command)(ctx)

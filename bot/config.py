@@ -1,0 +1,355 @@
+"""Meeting files: one TOML file per meeting in, validated `Meeting` values or every problem out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from dateutil.rrule import rrule, rrulestr
+
+from bot import model
+from bot.model import (
+    AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
+    Problem, Slot,
+)
+from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
+
+# Messages about keys and types in general (unknown, missing, wrong type) are in bot.tomlines.
+CONFIG_DIR_MISSING = "config directory not found"
+NO_MEETING_FILES = "no meeting files (*.toml) in the config directory"
+CANNOT_READ = "cannot read the file: {error}"
+NOT_UTF8 = "the file is not UTF-8 text"
+TOML_SYNTAX = "invalid TOML: {error}"
+BAD_MEETING_ID = "the file name makes the meeting id {id!r}, which must match {pattern}"
+MISSING_TABLE = "missing required table [{table}]"
+MUST_BE_DATES = "{key} must be a list of dates like 2023-12-25"
+MUST_BE_SCHEDULE = "schedule must be one [schedule] table or several [[schedule]] tables"
+LOCAL_TIME_HINT = "; write a local time like 2023-09-11T08:30:00; the zone comes from timezone"
+START_DATE_ONLY = "{key} is a date without a time" + LOCAL_TIME_HINT
+START_HAS_OFFSET = "{key} must not have a UTC offset" + LOCAL_TIME_HINT
+START_NOT_DATETIME = "{key} must be a local date-time" + LOCAL_TIME_HINT
+UNKNOWN_ZONE = "{key}: unknown time zone {value!r}; use an IANA name like America/Los_Angeles"
+BAD_RRULE = "{key}: invalid recurrence rule {rule!r}: {error}"
+RRULE_DTSTART = "{key} must not contain DTSTART; the first occurrence comes from start"
+RRULE_NOT_ONE_RULE = "{key} must be one RRULE; use skip_dates for occurrences that do not happen"
+RRULE_UNTIL_UTC = "{key}: write UNTIL as a local time without Z, like UNTIL=20241231T235959"
+ICS_URL_NOT_HTTP = "{key} must be an http:// or https:// URL"
+ICS_EXCLUSIVE = "{key} cannot be combined with start or rrule; use one or the other"
+ICS_MATCH_WITHOUT_URL = "{key} only applies with ics_url"
+BAD_REPO = "{key}: {value!r} is not a GitHub repository like owner/name"
+BAD_ORG = "{key}: {value!r} is not a GitHub organisation name"
+BAD_LABEL = "{key}: {value!r} is not a GitHub label (1 to 50 characters on one line)"
+REQUIRED_WHEN = "{key} = {value!r} requires {other}"
+MISSING_TEMPLATE = "{key}: template {name!r} not found"
+BAD_TEMPLATE_TEXT = "{key}: invalid template: {error}"
+
+MEETING_ID = r"^[a-z0-9][a-z0-9._-]*$"
+_OWNER = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}"  # a GitHub login
+_REPO = re.compile(_OWNER + r"/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}")
+_LOGIN = re.compile(_OWNER)
+_LABEL_MAX = 50  # GitHub's limit
+_TOML_POSITION = re.compile(r" \(at (?:line (\d+), column \d+|end of document)\)$")
+_HTTP_URL = re.compile(r"https?://[^\s/?#]+\S*")
+_ANY_START = dt.datetime(2000, 1, 3, 12)  # to check a rule whose start is itself wrong
+_DATEUTIL_UNTIL = "UNTIL values must be specified in UTC"
+HACKMD_PERMISSIONS = ("owner", "signed_in", "guest")
+HACKMD_COMMENT_PERMISSIONS = ("disabled", "forbidden", "owners", "signed_in_users", "everyone")
+
+ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "calendar", "vars",
+             "display_zones")
+SLOT_KEYS = ("timezone", "start", "rrule", "duration_minutes", "create_days_before", "skip_dates",
+             "ics_url", "ics_match", "vars")
+AGENDA_KEYS = ("label", "orgs", "repos", "include_pull_requests", "skip_if_empty")
+ISSUE_KEYS = ("template", "labels", "close_previous")
+NOTES_KEYS = ("provider", "template", "path", "hackmd_team", "hackmd_read_permission",
+              "hackmd_write_permission", "hackmd_comment_permission")
+CALENDAR_KEYS = ("provider", "calendar_id", "template")
+
+TemplateExists = Callable[[str], bool]
+
+
+def load_meetings(config_dir: Path, template_exists: TemplateExists) -> tuple[list[Meeting], list[Problem]]:
+    """Every `*.toml` meeting in `config_dir`, by file name, and the problems of all of them."""
+    if not config_dir.is_dir():
+        return [], [Problem(config_dir, 1, CONFIG_DIR_MISSING)]
+    paths = sorted(config_dir.glob("*.toml"))
+    if not paths:
+        return [], [Problem(config_dir, 1, NO_MEETING_FILES)]
+    meetings, problems = [], []
+    for path in paths:
+        meeting, found = load_meeting(path, template_exists)
+        meetings += [meeting] if meeting else []
+        problems += found
+    return meetings, problems
+
+
+def load_meeting(path: Path, template_exists: TemplateExists) -> tuple[Meeting | None, list[Problem]]:
+    """One meeting file: the meeting, or None and its problems."""
+    try:
+        data, text = _parse(path.read_bytes())
+    except _FileError as error:
+        return None, [Problem(path, error.line, error.message)]
+    except OSError as error:
+        return None, [Problem(path, 1, CANNOT_READ.format(error=error.strerror or error))]
+    document = Document(path, locate(text), [])
+    meeting = _meeting(Table(data, (), document), template_exists)
+    problems = sorted(document.problems, key=lambda problem: problem.line)
+    return (None if problems else meeting), problems
+
+
+class _FileError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _parse(raw: bytes) -> tuple[dict[str, Any], str]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _FileError(raw.count(b"\n", 0, error.start) + 1, NOT_UTF8) from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as error:
+        raise _FileError(*_syntax_error(error, text)) from None
+
+
+def _syntax_error(error: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:
+    """The line and the bare message of a TOML error (Python 3.14+ has attributes for both)."""
+    match = _TOML_POSITION.search(str(error))
+    message = getattr(error, "msg", None) or _TOML_POSITION.sub("", str(error))
+    line = getattr(error, "lineno", None) or (int(match[1]) if match and match[1] else None)
+    return line or text.count("\n") + 1, TOML_SYNTAX.format(error=message)
+
+
+def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
+    root.only(ROOT_KEYS)
+    meeting_id = root.document.path.stem
+    if not re.fullmatch(MEETING_ID, meeting_id):
+        root.document.report((), BAD_MEETING_ID.format(id=meeting_id, pattern=MEETING_ID))
+    meeting = Meeting(
+        id=meeting_id,
+        source=root.document.path,
+        name=root.string("name", "", required=True),
+        repo=root.matching("repo", _REPO.fullmatch, BAD_REPO, required=True),
+        title=_template_text(root, "title", model.DEFAULT_TITLE),
+        slots=_slots(root),
+        agenda=_agenda(root),
+        issue=_issue(root),
+        notes=_notes(root),
+        calendar=_calendar(root),
+        vars=_vars(root),
+        display_zones=_display_zones(root),
+    )
+    _check_templates(root, meeting, template_exists)
+    return meeting
+
+
+def _section(root: Table, key: str, allowed: tuple[str, ...], required: bool = False) -> Table | None:
+    """An optional table (empty when absent), or a required one; None when it cannot be read."""
+    if key not in root.data:
+        if required:
+            root.document.report((), MISSING_TABLE.format(table=key))
+        return None if required else Table({}, (key,), root.document)
+    table = root.table(key)
+    if table:
+        table.only(allowed)
+    return table
+
+
+def _template_text(table: Table, key: str, default: str) -> str:
+    text = table.string(key, default)
+    try:
+        jinja2.Environment().parse(text)
+    except jinja2.TemplateSyntaxError as error:
+        table.report(key, BAD_TEMPLATE_TEXT, error=error.message)
+    return text
+
+
+def _vars(table: Table) -> dict[str, Any]:
+    found = table.table("vars")
+    return dict(found.data) if found else {}
+
+
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _display_zones(root: Table) -> tuple[str, ...]:
+    zones = root.each("display_zones", _zone_exists, UNKNOWN_ZONE)
+    if root.data.get("display_zones") == []:
+        root.report("display_zones", MUST_NOT_BE_EMPTY)
+    return zones or model.DEFAULT_DISPLAY_ZONES
+
+
+def _slots(root: Table) -> tuple[Slot, ...]:
+    """One `[schedule]` table, or several `[[schedule]]` tables."""
+    value = root.data.get("schedule")
+    if value is None:
+        root.document.report((), MISSING_TABLE.format(table="schedule"))
+        return ()
+    if isinstance(value, dict):
+        return (_slot(Table(value, ("schedule",), root.document)),)
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        tables = (Table(item, ("schedule", index), root.document) for index, item in enumerate(value))
+        return tuple(_slot(table) for table in tables)
+    root.report("schedule", MUST_BE_SCHEDULE)
+    return ()
+
+
+def _slot(table: Table) -> Slot:
+    table.only(SLOT_KEYS)
+    ics_url = _ics_url(table)
+    start = _start(table, required="ics_url" not in table.data)
+    return Slot(
+        timezone=table.matching("timezone", _zone_exists, UNKNOWN_ZONE, required=True),
+        start=start,
+        rrule=_rrule(table, start),
+        duration_minutes=table.integer("duration_minutes", model.DEFAULT_DURATION_MINUTES, 1, 24 * 60),
+        create_days_before=table.integer("create_days_before", model.DEFAULT_CREATE_DAYS_BEFORE, 0, 366),
+        skip_dates=tuple(table.typed("skip_dates", _is_dates, MUST_BE_DATES, ())),
+        ics_url=ics_url,
+        ics_match=_ics_match(table),
+        vars=_vars(table),
+    )
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _is_dates(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_date(item) for item in value)
+
+
+def _start(table: Table, required: bool) -> dt.datetime | None:
+    if required and not table.require("start"):
+        return None
+    value = table.data.get("start")
+    if value is None or isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value
+    if isinstance(value, dt.datetime):
+        table.report("start", START_HAS_OFFSET)
+    else:
+        table.report("start", START_DATE_ONLY if isinstance(value, dt.date) else START_NOT_DATETIME)
+    return None
+
+
+def _rrule(table: Table, start: dt.datetime | None) -> str | None:
+    rule = table.string("rrule")
+    if not rule:
+        return None
+    if "DTSTART" in rule.upper():
+        table.report("rrule", RRULE_DTSTART)
+        return None
+    try:
+        parsed = rrulestr(rule, dtstart=start or _ANY_START)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
+        form = RRULE_UNTIL_UTC if _DATEUTIL_UNTIL in str(error) else BAD_RRULE
+        table.report("rrule", form, rule=rule, error=error)
+        return None
+    if not isinstance(parsed, rrule):
+        table.report("rrule", RRULE_NOT_ONE_RULE)
+    return rule
+
+
+def _ics_url(table: Table) -> str | None:
+    url = table.string("ics_url")
+    if url and not _HTTP_URL.fullmatch(url):
+        table.report("ics_url", ICS_URL_NOT_HTTP)
+    if url and ("start" in table.data or "rrule" in table.data):
+        table.report("ics_url", ICS_EXCLUSIVE)
+    return url
+
+
+def _ics_match(table: Table) -> str | None:
+    match = table.string("ics_match")
+    if match is not None and "ics_url" not in table.data:
+        table.report("ics_match", ICS_MATCH_WITHOUT_URL)
+    return match
+
+
+def _is_label(text: str) -> bool:
+    return 0 < len(text) <= _LABEL_MAX and "\n" not in text and "\r" not in text
+
+
+def _agenda(root: Table) -> AgendaConfig:
+    agenda = _section(root, "agenda", AGENDA_KEYS, required=True)
+    if agenda is None:
+        return AgendaConfig(label="")
+    return AgendaConfig(
+        label=agenda.matching("label", _is_label, BAD_LABEL, required=True),
+        orgs=agenda.each("orgs", _LOGIN.fullmatch, BAD_ORG),
+        repos=agenda.each("repos", _REPO.fullmatch, BAD_REPO),
+        include_pull_requests=agenda.boolean("include_pull_requests", True),
+        skip_if_empty=agenda.boolean("skip_if_empty", False),
+    )
+
+
+def _issue(root: Table) -> IssueConfig:
+    issue, default = _section(root, "issue", ISSUE_KEYS), IssueConfig()
+    if issue is None:
+        return default
+    return IssueConfig(
+        template=issue.string("template", default.template),
+        labels=issue.each("labels", _is_label, BAD_LABEL),
+        close_previous=issue.boolean("close_previous", default.close_previous),
+    )
+
+
+def _notes(root: Table) -> NotesConfig:
+    notes, default = _section(root, "notes", NOTES_KEYS), NotesConfig()
+    if notes is None:
+        return default
+    provider = NotesProvider(notes.choice("provider", _values(NotesProvider), default.provider.value))
+    return NotesConfig(
+        provider=provider,
+        template=notes.string("template", default.template),
+        path=_template_text(notes, "path", default.path),
+        hackmd_team=notes.string("hackmd_team"),
+        hackmd_read_permission=notes.choice(
+            "hackmd_read_permission", HACKMD_PERMISSIONS, default.hackmd_read_permission),
+        hackmd_write_permission=notes.choice(
+            "hackmd_write_permission", HACKMD_PERMISSIONS, default.hackmd_write_permission),
+        hackmd_comment_permission=notes.choice(
+            "hackmd_comment_permission", HACKMD_COMMENT_PERMISSIONS, default.hackmd_comment_permission),
+    )
+
+
+def _calendar(root: Table) -> CalendarConfig:
+    calendar, default = _section(root, "calendar", CALENDAR_KEYS), CalendarConfig()
+    if calendar is None:
+        return default
+    provider = CalendarProvider(
+        calendar.choice("provider", _values(CalendarProvider), default.provider.value))
+    calendar_id = calendar.string("calendar_id")
+    if provider is CalendarProvider.GOOGLE and "calendar_id" not in calendar.data:
+        calendar.report("provider", REQUIRED_WHEN, other=calendar.name("calendar_id"), value=provider.value)
+    return CalendarConfig(provider, calendar_id, calendar.string("template", default.template))
+
+
+def _values(enum: type[Enum]) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+def _check_templates(root: Table, meeting: Meeting, template_exists: TemplateExists) -> None:
+    """Only the templates this meeting uses: notes unless there are none, the event only for Google."""
+    used = [("issue", meeting.issue.template)]
+    if meeting.notes.provider is not NotesProvider.NONE:
+        used.append(("notes", meeting.notes.template))
+    if meeting.calendar.provider is CalendarProvider.GOOGLE:
+        used.append(("calendar", meeting.calendar.template))
+    for table, name in used:
+        if name and not template_exists(name):
+            message = MISSING_TEMPLATE.format(key=f"{table}.template", name=name)
+            root.document.report((table, "template"), message)

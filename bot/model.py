@@ -1,0 +1,246 @@
+"""The domain values: meetings, occurrences, agenda items and the artifacts the bot owns.
+
+Every value that crosses a module boundary is one of these frozen dataclasses; no client-library
+object ever reaches the core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Mapping
+
+
+DEFAULT_TITLE = "{{ name }} {{ date }}"
+DEFAULT_ISSUE_TEMPLATE = "issue.md.j2"
+DEFAULT_NOTES_TEMPLATE = "notes.md.j2"
+DEFAULT_EVENT_TEMPLATE = "event.txt.j2"
+DEFAULT_NOTES_PATH = "meetings/{{ date }}.md"
+DEFAULT_DURATION_MINUTES = 60
+DEFAULT_CREATE_DAYS_BEFORE = 7
+
+# Zones shown in the default issue's time table: the Americas, Europe, Africa, Asia, Oceania.
+DEFAULT_DISPLAY_ZONES = (
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "UTC",
+    "Europe/London",
+    "Europe/Amsterdam",
+    "Europe/Moscow",
+    "Africa/Nairobi",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+
+
+class NotesProvider(str, Enum):
+    REPO = "repo"
+    HACKMD = "hackmd"
+    NONE = "none"
+
+
+class CalendarProvider(str, Enum):
+    GOOGLE = "google"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One `[schedule]` table: a recurrence rule or a feed, in one IANA zone."""
+
+    timezone: str
+    start: dt.datetime | None = None  # naive wall-clock time in `timezone`
+    rrule: str | None = None
+    duration_minutes: int = DEFAULT_DURATION_MINUTES
+    create_days_before: int = DEFAULT_CREATE_DAYS_BEFORE
+    skip_dates: tuple[dt.date, ...] = ()
+    ics_url: str | None = None
+    ics_match: str | None = None
+    vars: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgendaConfig:
+    label: str
+    orgs: tuple[str, ...] = ()
+    repos: tuple[str, ...] = ()
+    include_pull_requests: bool = True
+    skip_if_empty: bool = False
+
+
+@dataclass(frozen=True)
+class IssueConfig:
+    template: str = DEFAULT_ISSUE_TEMPLATE
+    labels: tuple[str, ...] = ()
+    close_previous: bool = False
+
+
+@dataclass(frozen=True)
+class NotesConfig:
+    provider: NotesProvider = NotesProvider.REPO
+    template: str = DEFAULT_NOTES_TEMPLATE
+    path: str = DEFAULT_NOTES_PATH
+    hackmd_team: str | None = None
+    hackmd_read_permission: str = "guest"
+    hackmd_write_permission: str = "signed_in"
+    hackmd_comment_permission: str = "signed_in_users"
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    provider: CalendarProvider = CalendarProvider.NONE
+    calendar_id: str | None = None
+    template: str = DEFAULT_EVENT_TEMPLATE
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One meeting file, validated."""
+
+    id: str
+    source: Path
+    name: str
+    repo: str
+    slots: tuple[Slot, ...]
+    agenda: AgendaConfig
+    title: str = DEFAULT_TITLE
+    issue: IssueConfig = field(default_factory=IssueConfig)
+    notes: NotesConfig = field(default_factory=NotesConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    vars: Mapping[str, object] = field(default_factory=dict)
+    display_zones: tuple[str, ...] = DEFAULT_DISPLAY_ZONES
+
+    @property
+    def timezone(self) -> str:
+        """The zone of the first slot: the meeting's home zone."""
+        return self.slots[0].timezone
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One meeting on one day; `start` and `end` are aware datetimes in the meeting's zone."""
+
+    meeting_id: str
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str
+    create_days_before: int = DEFAULT_CREATE_DAYS_BEFORE
+    vars: Mapping[str, object] = field(default_factory=dict)  # the slot's vars (already merged over the meeting's)
+    extra: bool = False  # made by `--date --force` off the schedule
+
+    @property
+    def date(self) -> dt.date:
+        return self.start.date()
+
+    @property
+    def key(self) -> str:
+        """The artifact key: the meeting id and the local date, written into every artifact."""
+        return f"{self.meeting_id}/{self.date.isoformat()}"
+
+    @property
+    def start_utc(self) -> dt.datetime:
+        return self.start.astimezone(dt.timezone.utc)
+
+    @property
+    def end_utc(self) -> dt.datetime:
+        return self.end.astimezone(dt.timezone.utc)
+
+    @property
+    def window_opens(self) -> dt.datetime:
+        return self.start - dt.timedelta(days=self.create_days_before)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    repo: str  # owner/name
+    number: int
+    title: str
+    url: str
+    is_pull_request: bool = False
+    labels: tuple[str, ...] = ()
+    author: str | None = None
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AgendaGroup:
+    repo: str
+    items: tuple[AgendaItem, ...]
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """Items grouped by repository: the meeting's own repository first, then alphabetical."""
+
+    label: str
+    orgs: tuple[str, ...] = ()
+    repos: tuple[str, ...] = ()
+    groups: tuple[AgendaGroup, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def items(self) -> tuple[AgendaItem, ...]:
+        return tuple(item for group in self.groups for item in group.items)
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    """A meeting issue as it exists on GitHub."""
+
+    number: int
+    url: str  # html_url
+    title: str
+    body: str
+    state: str  # "open" or "closed"
+    author: str | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class NotesRecord:
+    """A notes document as it exists (a file in the repository, or a HackMD note)."""
+
+    url: str
+    content: str
+    ref: str  # repo provider: the path; hackmd: the note id
+    version: str | None = None  # repo provider: the blob sha
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """A bot-made calendar event as it exists, reduced to the fields the bot manages."""
+
+    id: str
+    summary: str
+    description: str
+    location: str
+    start: str  # RFC 3339 wall-clock dateTime as stored, e.g. 2023-09-11T08:30:00
+    end: str
+    timezone: str
+    status: str = "confirmed"
+    url: str = ""
+    key: str = ""  # the artifact key the bot wrote into the event's private properties
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One configuration or template error, printed as `FILE:LINE: message`."""
+
+    file: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"

@@ -1,0 +1,306 @@
+"""The planner: from what should exist and what does exist, the writes that close the gap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot import markers
+from bot.model import (
+    Agenda,
+    CalendarProvider,
+    EventRecord,
+    IssueRecord,
+    Meeting,
+    NotesProvider,
+    NotesRecord,
+    Occurrence,
+)
+from bot.ports import EventDraft
+from bot.render import Links, Renderer, build_context
+
+REGIONS = ("links", "agenda")
+ISSUE_REGION = "agenda"
+
+STARTED = "the meeting has started: nothing of it is edited any more"
+SKIPPED_EMPTY = "skipped: the agenda is empty and skip_if_empty is set (use --force to create anyway)"
+CLOSED_BY_HAND = "#{number} was closed by hand: left alone"
+MARKERS_MISSING = "#{number}: the agenda markers were removed by hand, so the agenda is not refreshed"
+NOTES_MARKERS_MISSING = "{ref}: the agenda markers were removed by hand, so the agenda is not refreshed"
+NOTES_NOT_OURS = "{ref}: a file that the bot did not write is in the way: left alone"
+DUPLICATE_COMMENT = "Closing as a duplicate of #{number}, the meeting issue for {date}. (meeting-bot)"
+PREVIOUS_COMMENT = "The next meeting's issue is #{number}: {url} (closed by meeting-bot)"
+NOTES_UPDATE_MESSAGE = "Refresh the agenda in the notes for {title}"
+DROPPED_EVENT = "{date} is no longer on the schedule"
+DUPLICATE_EVENT = "a second event for {date}"
+EVENT_KEY_PROPERTY = "meetingBotKey"
+EVENT_MEETING_PROPERTY = "meetingBotMeeting"
+
+
+@dataclass(frozen=True)
+class CreateIssue:
+    repo: str
+    title: str
+    body: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpdateIssue:
+    repo: str
+    number: int
+    body: str
+
+
+@dataclass(frozen=True)
+class CloseIssue:
+    repo: str
+    number: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class CreateNotes:
+    ref: str
+    key: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
+class UpdateNotes:
+    record: NotesRecord
+    content: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CreateEvent:
+    calendar_id: str
+    draft: EventDraft
+
+
+@dataclass(frozen=True)
+class UpdateEvent:
+    calendar_id: str
+    event_id: str
+    draft: EventDraft
+
+
+@dataclass(frozen=True)
+class CancelEvent:
+    calendar_id: str
+    event_id: str
+    why: str
+
+
+Action = CreateIssue | UpdateIssue | CloseIssue | CreateNotes | UpdateNotes | CreateEvent | UpdateEvent | CancelEvent
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What the bot found of its own artifacts for one occurrence."""
+
+    issues: tuple[IssueRecord, ...] = ()  # every issue carrying the key, by number
+    previous: IssueRecord | None = None  # the previous occurrence's issue
+    notes: NotesRecord | None = None
+    notes_url: str | None = None  # where the notes are or will be, when known before they exist
+    events: tuple[EventRecord, ...] = ()  # bot events carrying the key
+
+
+@dataclass(frozen=True)
+class Options:
+    force: bool = False
+    previous_started: bool = False  # the previous occurrence has started, so its issue may close
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...] = ()
+    notices: tuple[str, ...] = ()
+
+
+@dataclass
+class _Builder:
+    actions: list = field(default_factory=list)
+    notices: list = field(default_factory=list)
+
+    def done(self) -> Plan:
+        return Plan(tuple(self.actions), tuple(self.notices))
+
+
+def survivor(issues: tuple[IssueRecord, ...]) -> IssueRecord | None:
+    """The issue that counts when several carry the key: the first one made."""
+    return min(issues, key=lambda issue: issue.number) if issues else None
+
+
+def refresh(old: str, new: str) -> tuple[str, tuple[str, ...]]:
+    """`old` with each bot region taken from `new`; also the regions whose markers are missing."""
+    body, missing = old, []
+    for name in REGIONS:
+        inner = markers.find_region(new, name)
+        if inner is None:
+            continue
+        replaced = markers.replace_region(body, name, inner)
+        if replaced is None:
+            missing.append(name)
+        else:
+            body = replaced
+    return body, tuple(missing)
+
+
+def links(meeting: Meeting, occurrence: Occurrence, existing: Existing, issue: IssueRecord | None) -> Links:
+    notes_url = existing.notes.url if existing.notes else existing.notes_url
+    if meeting.notes.provider is NotesProvider.NONE:
+        notes_url = None
+    variables = {**meeting.vars, **occurrence.vars}
+    return Links(
+        issue=issue.url if issue else None,
+        notes=notes_url,
+        calendar=_text(variables.get("calendar_url")),
+        join=_text(variables.get("join_url")),
+    )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def plan(
+    meeting: Meeting,
+    occurrence: Occurrence,
+    agenda: Agenda,
+    existing: Existing,
+    now: dt.datetime,
+    options: Options,
+    renderer: Renderer,
+) -> Plan:
+    """The next writes for one occurrence; an empty plan means everything is as it should be."""
+    out = _Builder()
+    if now >= occurrence.start:
+        out.notices.append(STARTED)
+        return out.done()
+    issue = survivor(existing.issues)
+    if issue is None:
+        _plan_create(meeting, occurrence, agenda, existing, options, renderer, out)
+        return out.done()
+    ctx = build_context(meeting, occurrence, agenda, links(meeting, occurrence, existing, issue), title=issue.title)
+    _plan_duplicates(meeting, occurrence, existing.issues, issue, out)
+    _plan_issue_refresh(meeting, issue, renderer.issue(ctx), out)
+    _plan_previous(meeting, existing, issue, options, out)
+    notes_ready = _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out)
+    if notes_ready:
+        _plan_event(meeting, occurrence, existing, ctx, renderer, issue, out)
+    return out.done()
+
+
+def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: _Builder) -> None:
+    if agenda.empty and meeting.agenda.skip_if_empty and not options.force:
+        out.notices.append(SKIPPED_EMPTY)
+        return
+    title = renderer.title(meeting, occurrence)
+    ctx = build_context(meeting, occurrence, agenda, links(meeting, occurrence, existing, None), title=title)
+    out.actions.append(CreateIssue(meeting.repo, title, renderer.issue(ctx), meeting.issue.labels))
+
+
+def _plan_duplicates(meeting, occurrence, issues, keep: IssueRecord, out: _Builder) -> None:
+    comment = DUPLICATE_COMMENT.format(number=keep.number, date=occurrence.date.isoformat())
+    for issue in issues:
+        if issue.number != keep.number and issue.state == "open" and issue.author == keep.author:
+            out.actions.append(CloseIssue(meeting.repo, issue.number, comment))
+
+
+def _plan_issue_refresh(meeting: Meeting, issue: IssueRecord, rendered: str, out: _Builder) -> None:
+    if issue.state != "open":
+        out.notices.append(CLOSED_BY_HAND.format(number=issue.number))
+        return
+    body, missing = refresh(issue.body, rendered)
+    if ISSUE_REGION in missing:
+        out.notices.append(MARKERS_MISSING.format(number=issue.number))
+        return
+    if body != issue.body:
+        out.actions.append(UpdateIssue(meeting.repo, issue.number, body))
+
+
+def _plan_previous(meeting, existing: Existing, issue: IssueRecord, options: Options, out: _Builder) -> None:
+    previous = existing.previous
+    if not meeting.issue.close_previous or previous is None or not options.previous_started:
+        return
+    if previous.state == "open" and previous.number != issue.number:
+        comment = PREVIOUS_COMMENT.format(number=issue.number, url=issue.url)
+        out.actions.append(CloseIssue(meeting.repo, previous.number, comment))
+
+
+def notes_ref(meeting: Meeting, occurrence: Occurrence, renderer: Renderer, ctx: dict) -> str:
+    if meeting.notes.provider is NotesProvider.REPO:
+        return renderer.path(meeting.notes.path, ctx)
+    return occurrence.key
+
+
+def _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out: _Builder) -> bool:
+    """Plan the notes document; True when the calendar may go ahead (the notes exist or are off)."""
+    if meeting.notes.provider is NotesProvider.NONE:
+        return True
+    rendered = renderer.notes(ctx)
+    record = existing.notes
+    if record is None:
+        out.actions.append(CreateNotes(notes_ref(meeting, occurrence, renderer, ctx), occurrence.key, issue.title, rendered))
+        return False
+    if markers.find_key(record.content) != occurrence.key:
+        out.notices.append(NOTES_NOT_OURS.format(ref=record.ref))
+        return True
+    content, missing = refresh(record.content, rendered)
+    if ISSUE_REGION in missing:
+        out.notices.append(NOTES_MARKERS_MISSING.format(ref=record.ref))
+    elif content != record.content:
+        out.actions.append(UpdateNotes(record, content, NOTES_UPDATE_MESSAGE.format(title=issue.title)))
+    return True
+
+
+def event_draft(meeting: Meeting, occurrence: Occurrence, ctx: dict, renderer: Renderer, issue: IssueRecord) -> EventDraft:
+    join = links(meeting, occurrence, Existing(), issue).join
+    return EventDraft(
+        key=occurrence.key,
+        meeting_id=meeting.id,
+        summary=issue.title,
+        description=renderer.event(ctx),
+        location=join or "",
+        start=occurrence.start.replace(tzinfo=None).isoformat(timespec="seconds"),
+        end=occurrence.end.replace(tzinfo=None).isoformat(timespec="seconds"),
+        timezone=occurrence.timezone,
+        private={EVENT_KEY_PROPERTY: occurrence.key, EVENT_MEETING_PROPERTY: meeting.id},
+    )
+
+
+def _differs(event: EventRecord, draft: EventDraft) -> bool:
+    ours = (draft.summary, draft.description, draft.location, draft.start, draft.end, draft.timezone)
+    theirs = (event.summary, event.description, event.location, event.start, event.end, event.timezone)
+    return ours != theirs or event.status == "cancelled"
+
+
+def _plan_event(meeting, occurrence, existing, ctx, renderer, issue, out: _Builder) -> None:
+    if meeting.calendar.provider is not CalendarProvider.GOOGLE:
+        return
+    calendar_id = meeting.calendar.calendar_id
+    draft = event_draft(meeting, occurrence, ctx, renderer, issue)
+    events = sorted(existing.events, key=lambda event: event.id)
+    if not events:
+        out.actions.append(CreateEvent(calendar_id, draft))
+        return
+    if _differs(events[0], draft):
+        out.actions.append(UpdateEvent(calendar_id, events[0].id, draft))
+    why = DUPLICATE_EVENT.format(date=occurrence.date.isoformat())
+    out.actions.extend(CancelEvent(calendar_id, event.id, why) for event in events[1:])
+
+
+def plan_sweep(meeting: Meeting, events: tuple[EventRecord, ...], scheduled: frozenset[str]) -> Plan:
+    """Cancel the bot's future events whose occurrence is no longer on the schedule.
+
+    `events` are the bot's events of the meeting that have not started; `scheduled` holds the
+    keys of the occurrences that still happen.
+    """
+    if meeting.calendar.provider is not CalendarProvider.GOOGLE:
+        return Plan()
+    calendar_id = meeting.calendar.calendar_id
+    dropped = [event for event in events if event.status != "cancelled" and event.key and event.key not in scheduled]
+    return Plan(tuple(CancelEvent(calendar_id, e.id, DROPPED_EVENT.format(date=e.key.split("/", 1)[1])) for e in dropped))

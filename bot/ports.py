@@ -1,0 +1,88 @@
+"""The outside roles the bot talks to, named by role, with domain values only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol
+
+from bot.model import Agenda, EventRecord, IssueRecord, Meeting, NotesRecord
+
+
+class ServiceError(Exception):
+    """An outside service failed in an expected way; the message is one clear line, no secrets."""
+
+
+class RateLimited(ServiceError):
+    """A rate limit that is longer than the bot is willing to wait."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotFound(ServiceError):
+    """The organisation, repository, calendar or document does not exist or is not visible."""
+
+
+class Forbidden(ServiceError):
+    """The credential is valid but lacks a permission."""
+
+
+class Conflict(ServiceError):
+    """A write lost a race with another writer (for example a file's sha changed)."""
+
+
+class AgendaSource(Protocol):
+    def collect(self, meeting: Meeting) -> Agenda: ...
+
+
+class IssueStore(Protocol):
+    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+        """The issues of `repo` whose body carries one of `keys`, oldest first per key.
+
+        Only issues created at or after `since` need be considered.
+        """
+
+    def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord: ...
+
+    def update_body(self, repo: str, number: int, body: str) -> IssueRecord: ...
+
+    def close(self, repo: str, number: int, comment: str) -> None: ...
+
+
+class NotesStore(Protocol):
+    def url_for(self, meeting: Meeting, ref: str) -> str | None:
+        """The document's URL before it exists, when the service makes that possible."""
+
+    def find(self, meeting: Meeting, ref: str, key: str) -> NotesRecord | None: ...
+
+    def create(self, meeting: Meeting, ref: str, key: str, title: str, content: str) -> NotesRecord: ...
+
+    def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord: ...
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """What the bot wants a calendar event to say."""
+
+    key: str
+    meeting_id: str
+    summary: str
+    description: str
+    location: str
+    start: str  # local wall-clock dateTime, e.g. 2023-09-11T08:30:00
+    end: str
+    timezone: str
+    private: Mapping[str, str] = field(default_factory=dict)
+
+
+class Calendar(Protocol):
+    def find_meeting(self, calendar_id: str, meeting_id: str, after: dt.datetime) -> tuple[EventRecord, ...]:
+        """The bot's events of the meeting that end after `after`, found by private property."""
+
+    def create(self, calendar_id: str, draft: EventDraft) -> EventRecord: ...
+
+    def update(self, calendar_id: str, event_id: str, draft: EventDraft) -> EventRecord: ...
+
+    def cancel(self, calendar_id: str, event_id: str) -> None: ...

@@ -1,0 +1,435 @@
+"""Sandboxed Jinja2: titles, issues, notes, events and notes paths from templates, and their context."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Callable, Iterable, Iterator, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+import bot
+from bot import escape, markers, timefmt, tomlines
+from bot.model import (
+    Agenda, AgendaGroup, AgendaItem, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem,
+)
+
+TITLE_LIMIT = 256  # GitHub's longest issue title
+TEMPLATE_NOT_FOUND = "template {name!r} not found"
+UNKNOWN_ZONE = "unknown time zone {zone!r}"
+EMPTY_TITLE = "title renders to nothing; an issue needs a title"
+NO_REGION = "{kind} template has no agenda region ({start} ... {end}); the bot could not refresh the agenda"
+UNESCAPED = ("{kind} template places an agenda title without |{filter}: "
+             "a title could then mention people or inject HTML")
+PATH_EMPTY = "notes.path renders to an empty path"
+PATH_ABSOLUTE = "notes.path must be relative to the repository, not {path!r}"
+PATH_BACKSLASH = "notes.path must separate folders with /, not a backslash: {path!r}"
+PATH_PARTS = "notes.path must not have empty, '.' or '..' parts: {path!r}"
+PATH_CONTROL = "notes.path must be one line without control characters: {path!r}"
+
+STRING_TEMPLATE = "<string>"
+
+SAMPLE_TAG = "<img src=x onerror=alert(1)>"
+SAMPLE_MENTION = "@sample-org/everyone"
+SAMPLE_OTHER_REPO = "example-org/example-repo"
+
+
+class RenderError(Exception):
+    """A template that cannot be rendered, printed as `FILE:LINE: message`."""
+
+    def __init__(self, template: str, line: int, message: str) -> None:
+        super().__init__(f"{template}:{line}: {message}")
+        self.template, self.line, self.message = template, line, message
+
+    def problem(self) -> Problem:
+        return Problem(Path(self.template), self.line, self.message)
+
+
+@dataclass(frozen=True)
+class Links:
+    issue: str | None = None
+    notes: str | None = None
+    calendar: str | None = None
+    join: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: str
+    name: str
+    repo: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    start: dt.datetime
+    end: dt.datetime
+    start_utc: dt.datetime
+    end_utc: dt.datetime
+    timezone: str
+    date: str
+    key: str
+    extra: bool
+
+
+@dataclass(frozen=True)
+class MarkerView:
+    agenda_start: str
+    agenda_end: str
+    links_start: str
+    links_end: str
+    key: str
+
+
+@dataclass(frozen=True, eq=False)
+class Context(Mapping[str, object]):
+    """The template context (read it like a dict), with the meeting and occurrence it was made for.
+
+    What every template sees, a stable contract:
+
+    - `meeting`: id, name, repo, timezone.  `name`: the meeting's name.  `date`: local, YYYY-MM-DD.
+    - `occurrence`: start, end (aware, in the meeting's zone), start_utc, end_utc, timezone, date,
+      key, extra.  `title`: the issue title.  `vars`: the meeting's vars, the slot's over them.
+    - `agenda`: label, orgs, repos, empty, items, groups; a group has repo and items; an item has
+      repo, number, title, url, is_pull_request, labels, author (GitHub text: place it with |md).
+    - `links`: issue, notes, calendar, join; each a URL or None.
+    - `times`: a row per display zone: zone, label, start_local, end_local, day_shift, abbreviation.
+    - `world_clock_url`: a timeanddate.com link.  `markers`: agenda_start, agenda_end, links_start,
+      links_end and key: the lines by which the bot finds its regions and its artifacts.
+    """
+
+    meeting: Meeting
+    occurrence: Occurrence
+    values: Mapping[str, object]
+
+    def __getitem__(self, name: str) -> object:
+        return self.values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def default_templates_dir() -> Path:
+    """The shipped templates: inside the package when installed from a wheel, else the checkout's."""
+    package = Path(bot.__file__).parent
+    installed = package / "default_templates"
+    return installed if installed.is_dir() else package.parent / "templates"
+
+
+def build_context(
+    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str | None = None
+) -> Context:
+    """Everything a template may read; `calendar` and `join` links default to vars calendar_url, join_url."""
+    variables = {**meeting.vars, **occurrence.vars}
+    title = Renderer().title(meeting, occurrence) if title is None else title
+    values = {
+        **_time_values(meeting, occurrence, variables),
+        "title": title,
+        "agenda": agenda,
+        "links": _complete(links, variables),
+        "times": timefmt.time_table(occurrence, meeting.display_zones),
+        "world_clock_url": timefmt.world_clock_url(occurrence, title),
+        "markers": _marker_view(occurrence),
+    }
+    return Context(meeting, occurrence, MappingProxyType(values))
+
+
+def _time_values(meeting: Meeting, occurrence: Occurrence, variables: dict) -> dict[str, object]:
+    """What the title template sees too: name, date, meeting, occurrence, vars."""
+    view = OccurrenceView(
+        occurrence.start, occurrence.end, occurrence.start_utc, occurrence.end_utc,
+        occurrence.timezone, occurrence.date.isoformat(), occurrence.key, occurrence.extra,
+    )
+    return {
+        "meeting": MeetingView(meeting.id, meeting.name, meeting.repo, meeting.timezone),
+        "name": meeting.name,
+        "date": view.date,
+        "occurrence": view,
+        "vars": MappingProxyType(variables),
+    }
+
+
+def _complete(links: Links, variables: Mapping[str, object]) -> Links:
+    calendar = links.calendar or _text(variables.get("calendar_url"))
+    return Links(links.issue, links.notes, calendar, links.join or _text(variables.get("join_url")))
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def _marker_view(occurrence: Occurrence) -> MarkerView:
+    return MarkerView(
+        markers.AGENDA_START, markers.AGENDA_END,
+        markers.region_start(markers.LINKS), markers.region_end(markers.LINKS),
+        markers.make_key(occurrence.key),
+    )
+
+
+def _tz(moment: dt.datetime, zone: str) -> dt.datetime:
+    try:
+        return moment.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise jinja2.TemplateRuntimeError(UNKNOWN_ZONE.format(zone=zone)) from None
+
+
+def _series(values: Iterable[object]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    words = [str(value) for value in values]
+    return " and ".join(filter(None, [", ".join(words[:-1]), *words[-1:]]))
+
+
+def _environment(templates_dir: Path | None) -> ImmutableSandboxedEnvironment:
+    """The sandbox: read-only, undefined names are errors, no autoescape (Markdown), trailing newlines kept.
+
+    A line holding only `{% ... %}` tags leaves nothing behind (trim_blocks, lstrip_blocks), so
+    Markdown templates can be written line for line.  Filters: `md` (GitHub text in Markdown),
+    `plain` (one line for plain text or calendar HTML), `tz(zone)`, `utc`, `fmt(format)` (strftime)
+    and `series` ("a, b and c").
+    """
+    dirs = [templates_dir] if templates_dir is not None and templates_dir.is_dir() else []
+    loaders = [jinja2.FileSystemLoader(path) for path in [*dirs, default_templates_dir()]]
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        md=lambda text: escape.markdown_inline(str(text)),
+        plain=lambda text: escape.plain(str(text)),
+        tz=_tz,
+        utc=lambda moment: moment.astimezone(dt.timezone.utc),
+        fmt=lambda moment, form: moment.strftime(form),
+        series=_series,
+    )
+    return env
+
+
+class Renderer:
+    """Renders a meeting's templates: the user's templates directory first, then the shipped ones."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        self.templates_dir = templates_dir
+        self.env = _environment(templates_dir)
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.env.loader.get_source(self.env, name)
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
+    def title(self, meeting: Meeting, occurrence: Occurrence) -> str:
+        """The issue title: one line, at most GitHub's 256 characters."""
+        values = _time_values(meeting, occurrence, {**meeting.vars, **occurrence.vars})
+        text = escape.one_line(self._inline(meeting.title, values, meeting, ("title",))).strip()
+        if not text:
+            raise RenderError(*_setting(meeting, ("title",)), EMPTY_TITLE)
+        return escape.truncate(text, TITLE_LIMIT)
+
+    def issue(self, ctx: Context) -> str:
+        return _with_key(self._file(ctx.meeting.issue.template, ctx.values), ctx.occurrence.key)
+
+    def notes(self, ctx: Context) -> str:
+        return _with_key(self._file(ctx.meeting.notes.template, ctx.values), ctx.occurrence.key)
+
+    def event(self, ctx: Context) -> str:
+        return self._file(ctx.meeting.calendar.template, ctx.values)
+
+    def path(self, template_str: str, ctx: Context) -> str:
+        """The notes file's path in the repository, checked to stay inside it."""
+        path = self._inline(template_str, ctx.values, ctx.meeting, ("notes", "path"))
+        problem = _path_problem(path)
+        if problem:
+            raise RenderError(*_setting(ctx.meeting, ("notes", "path")), problem.format(path=path))
+        return path
+
+    def render_string(self, src: str, ctx: Mapping[str, object]) -> str:
+        values = ctx.values if isinstance(ctx, Context) else ctx
+        with _errors(lambda: (STRING_TEMPLATE, 1)):
+            return self.env.from_string(src).render(values)
+
+    def check_templates(self, meeting: Meeting) -> list[Problem]:
+        """Every template the meeting uses, rendered with sample data: the problems found."""
+        return _Check(self, meeting).run()
+
+    def _file(self, name: str, values: Mapping[str, object]) -> str:
+        with _errors(lambda: (name, 1)):
+            return self.env.get_template(name).render(values)
+
+    def _inline(self, src: str, values: Mapping[str, object], meeting: Meeting, key: tomlines.Where) -> str:
+        """A template written in the meeting file; its errors point at that setting's line."""
+        with _errors(lambda: _setting(meeting, key), inline=True):
+            return self.env.from_string(src).render(values)
+
+    def filename(self, name: str) -> str:
+        """The file a template name resolves to (for problems that concern the whole template)."""
+        return self.env.get_template(name).filename or name
+
+
+def check_templates(meeting: Meeting, templates_dir: Path | None = None) -> list[Problem]:
+    return Renderer(templates_dir).check_templates(meeting)
+
+
+def _with_key(body: str, key: str) -> str:
+    """`body` with the artifact key line at the end, unless the template placed it already."""
+    if markers.find_key(body) == key:
+        return body
+    return body + ("" if body.endswith("\n") or not body else "\n") + markers.make_key(key) + "\n"
+
+
+def _setting(meeting: Meeting, where: tomlines.Where) -> tuple[str, int]:
+    """The meeting file and the line of one of its keys, for errors in templates written inline."""
+    try:
+        line = tomlines.locate(meeting.source.read_text(encoding="utf-8")).line(where)
+    except (OSError, UnicodeDecodeError):
+        line = 1
+    return str(meeting.source), line
+
+
+def _path_problem(path: str) -> str | None:
+    parts = path.split("/")
+    if not path.strip():
+        return PATH_EMPTY
+    if escape.one_line(path) != path:
+        return PATH_CONTROL
+    if "\\" in path:
+        return PATH_BACKSLASH
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        return PATH_ABSOLUTE
+    if any(part in ("", ".", "..") for part in parts):
+        return PATH_PARTS
+    return None
+
+
+@contextlib.contextmanager
+def _errors(place: Callable[[], tuple[str, int]], inline: bool = False) -> Iterator[None]:
+    """Turns any failure while rendering into a RenderError at the template's file and line.
+
+    `place` is where to point when the error itself does not know; templates written inline in
+    the meeting file (title, notes.path) always point at their setting's line.
+    """
+    try:
+        yield
+    except Exception as error:
+        raise _located(error, *place(), inline) from error
+
+
+def _located(error: Exception, template: str, line: int, inline: bool) -> RenderError:
+    if isinstance(error, jinja2.TemplateNotFound):
+        return RenderError(template, line, TEMPLATE_NOT_FOUND.format(name=error.name))
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        filename, lineno, message = error.filename, error.lineno, error.message or ""
+    else:
+        (filename, lineno), message = _template_frame(error), _message(error)
+    if inline or not filename or filename == "<template>":
+        return RenderError(template, line if inline else lineno or line, message)
+    return RenderError(filename, lineno or line, message)
+
+
+def _template_frame(error: Exception) -> tuple[str | None, int | None]:
+    """The innermost template line in the traceback (Jinja marks its template frames)."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if "__jinja_exception__" in frame.f_globals:
+            found = (frame.f_code.co_filename, lineno)
+    return found
+
+
+def _message(error: Exception) -> str:
+    text = str(error) if isinstance(error, jinja2.TemplateError) else f"{type(error).__name__}: {error}"
+    return text or type(error).__name__
+
+
+class _Check:
+    """`check_templates` for one meeting: sample data through each template the meeting uses."""
+
+    def __init__(self, renderer: Renderer, meeting: Meeting) -> None:
+        self.renderer, self.meeting = renderer, meeting
+        self.problems: list[Problem] = []
+
+    def run(self) -> list[Problem]:
+        occurrence = sample_occurrence(self.meeting)
+        title = self._attempt(lambda: self.renderer.title(self.meeting, occurrence)) or self.meeting.name
+        links = Links(f"https://github.com/{self.meeting.repo}/issues/1", f"https://github.com/{self.meeting.repo}")
+        ctx = build_context(self.meeting, occurrence, sample_agenda(self.meeting), links, title)
+        self._document("issue", self.meeting.issue.template, self.renderer.issue, ctx)
+        if self.meeting.notes.provider is not NotesProvider.NONE:
+            self._document("notes", self.meeting.notes.template, self.renderer.notes, ctx)
+        if self.meeting.calendar.provider is CalendarProvider.GOOGLE:
+            self._event(ctx)
+        if self.meeting.notes.provider is NotesProvider.REPO:
+            self._attempt(lambda: self.renderer.path(self.meeting.notes.path, ctx))
+        return self.problems
+
+    def _attempt(self, render):
+        try:
+            return render()
+        except RenderError as error:
+            self.problems.append(error.problem())
+            return None
+
+    def _document(self, kind: str, name: str, render, ctx: Context) -> None:
+        body = self._attempt(lambda: render(ctx)) if self.renderer.exists(name) else None
+        if body is None:  # a missing template is the meeting file's problem, reported by config
+            return
+        if SAMPLE_TAG in body or SAMPLE_MENTION in body:
+            self._report(name, UNESCAPED.format(kind=kind, filter="md"))
+        elif markers.find_region(body, markers.AGENDA) is None:
+            start, end = markers.AGENDA_START, markers.AGENDA_END
+            self._report(name, NO_REGION.format(kind=kind, start=start, end=end))
+
+    def _event(self, ctx: Context) -> None:
+        name = self.meeting.calendar.template
+        body = self._attempt(lambda: self.renderer.event(ctx)) if self.renderer.exists(name) else None
+        if body is not None and SAMPLE_TAG in body:
+            self._report(self.meeting.calendar.template, UNESCAPED.format(kind="event", filter="plain"))
+
+    def _report(self, name: str, message: str) -> None:
+        self.problems.append(Problem(Path(self.renderer.filename(name)), 1, message))
+
+
+def sample_occurrence(meeting: Meeting) -> Occurrence:
+    """The meeting's first scheduled start (or a fixed day for feeds), for checking templates."""
+    slot = meeting.slots[0]
+    try:
+        zone = ZoneInfo(slot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    start = (slot.start or dt.datetime(2024, 1, 1, 12, 0)).replace(tzinfo=zone)
+    end = start + dt.timedelta(minutes=slot.duration_minutes)
+    variables = {**meeting.vars, **slot.vars}
+    return Occurrence(meeting.id, start, end, slot.timezone, slot.create_days_before, variables)
+
+
+def sample_agenda(meeting: Meeting) -> Agenda:
+    """Two repositories, three items, one of them hostile."""
+    own, other = meeting.repo, SAMPLE_OTHER_REPO
+    hostile = f"Hostile {SAMPLE_TAG} {SAMPLE_MENTION} {markers.AGENDA_END} [click](https://example.invalid)"
+    return Agenda(
+        label=meeting.agenda.label,
+        orgs=meeting.agenda.orgs,
+        repos=meeting.agenda.repos,
+        groups=(
+            AgendaGroup(own, (_sample_item(own, 1, "A sample topic"), _sample_item(own, 2, hostile, pr=True))),
+            AgendaGroup(other, (_sample_item(other, 3, "Another sample topic"),)),
+        ),
+    )
+
+
+def _sample_item(repo: str, number: int, title: str, pr: bool = False) -> AgendaItem:
+    kind = "pull" if pr else "issues"
+    return AgendaItem(repo, number, title, f"https://github.com/{repo}/{kind}/{number}", pr, ("sample",), "octocat")

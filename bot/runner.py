@@ -1,0 +1,229 @@
+"""One pass over the meetings: read, plan, apply or print; each meeting on its own."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from bot import occurrences as occ_mod
+from bot.apply import Applier, DryApplier
+from bot.model import Agenda, Meeting, Occurrence
+from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep
+from bot.ports import AgendaSource, Calendar, Conflict, IssueStore, NotesStore, ServiceError
+from bot.render import Links, RenderError, Renderer, build_context
+
+log = logging.getLogger("meeting_bot")
+
+MAX_ROUNDS = 8
+SEARCH_HORIZON_DAYS = 400  # how far back, before an occurrence's window, its issue may have been made
+SWEEP_DAYS = 400
+
+NOTHING_DUE = "nothing to do: the next meeting is {start} (the bot acts from {opens})"
+NO_NEXT = "nothing to do: the schedule has no further meeting"
+NOTHING_NEW = "nothing to do: issue #{number} is up to date"
+STARTED = "nothing to do: the {date} meeting has started, so it is left as it is"
+FAILED = "{message}"
+ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes; the next run will continue"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    meeting_ids: tuple[str, ...] = ()
+    date: dt.date | None = None
+    force: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    meeting_id: str
+    ok: bool
+    lines: tuple[str, ...]
+
+    def summary(self) -> str:
+        return f"{self.meeting_id}: " + "; ".join(self.lines)
+
+
+@dataclass
+class Services:
+    """The outside world for one pass, built by the wiring function."""
+
+    agenda: AgendaSource
+    issues: IssueStore
+    notes: Callable[[Meeting], NotesStore | None]
+    calendar: Callable[[Meeting], Calendar | None]
+    fetch_feed: Callable[[str], str]
+
+
+def run_pass(
+    meetings: list[Meeting],
+    services: Services,
+    renderer: Renderer,
+    request: RunRequest,
+    now: dt.datetime,
+    out: Callable[[str], None],
+) -> list[Outcome]:
+    """Run every meeting; a failure is reported and the others go on."""
+    return [run_meeting(meeting, services, renderer, request, now, out) for meeting in meetings]
+
+
+def run_meeting(meeting, services, renderer, request, now, out) -> Outcome:
+    """One meeting; every line it says is logged to stderr as it happens and kept for the summary."""
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        log.info("%s: %s", meeting.id, line)
+        lines.append(line)
+
+    try:
+        _run(meeting, services, renderer, request, now, out, say)
+    except (ServiceError, RenderError, occ_mod.NoOccurrenceOn, occ_mod.FeedError) as exc:
+        message = FAILED.format(message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        log.error("%s: %s", meeting.id, message)
+        lines.append(message)
+        return Outcome(meeting.id, False, tuple(lines))
+    return Outcome(meeting.id, True, tuple(lines))
+
+
+def _feeds(meeting: Meeting, services: Services) -> Mapping[str, str]:
+    return {slot.ics_url: services.fetch_feed(slot.ics_url) for slot in meeting.slots if slot.ics_url}
+
+
+def _select(meeting, request: RunRequest, now, feeds, say) -> Occurrence | None:
+    if request.date is not None:
+        return occ_mod.occurrence_on(meeting, request.date, force=request.force, feeds=feeds)
+    nxt = occ_mod.next_occurrences(meeting, now, 1, feeds)
+    if not nxt:
+        say(NO_NEXT)
+        return None
+    if not occ_mod.window_open(nxt[0], now):
+        say(NOTHING_DUE.format(start=_when(nxt[0]), opens=_when_dt(nxt[0].window_opens)))
+        return None
+    return nxt[0]
+
+
+def _when(occurrence: Occurrence) -> str:
+    return _when_dt(occurrence.start)
+
+
+def _when_dt(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _run(meeting, services, renderer, request, now, out, say) -> None:
+    feeds = _feeds(meeting, services)
+    occurrence = _select(meeting, request, now, feeds, say)
+    if occurrence is None:
+        return
+    if occ_mod.has_started(occurrence, now):
+        say(STARTED.format(date=occurrence.date.isoformat()))
+        return
+    previous = occ_mod.previous_occurrence(meeting, occurrence, feeds)
+    options = Options(force=request.force, previous_started=bool(previous and occ_mod.has_started(previous, now)))
+    agenda = services.agenda.collect(meeting)
+    for warning in agenda.warnings:
+        log.warning("%s: %s", meeting.id, warning)
+    reader = _Reader(meeting, occurrence, previous, services, renderer, now)
+    applier = _applier(meeting, services, request, out, say, reader)
+    existing = reader.read(agenda)
+    existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
+    if not request.dry_run:
+        _sweep(meeting, occurrence, reader, now, feeds, applier, existing)
+
+
+def _applier(meeting, services, request, out, say, reader):
+    if request.dry_run:
+        return DryApplier(out, say, lambda ref: reader.notes_url(ref))
+    return Applier(services.issues, services.notes(meeting), services.calendar(meeting), say)
+
+
+def _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say) -> Existing:
+    """Plan and apply until the plan is empty: each round may unlock the next artifact."""
+    wrote = False
+    for _ in range(MAX_ROUNDS):
+        current = plan(meeting, occurrence, agenda, existing, now, options, renderer)
+        for notice in current.notices:
+            say(notice)
+        if not current.actions:
+            if not wrote and not current.notices:
+                issue = min(existing.issues, key=lambda i: i.number)
+                say(NOTHING_NEW.format(number=issue.number))
+            return existing
+        wrote = True
+        existing = _apply_round(meeting, current, existing, applier, reader, agenda)
+    say(ROUNDS_EXCEEDED.format(rounds=MAX_ROUNDS))
+    return existing
+
+
+def _apply_round(meeting, current: Plan, existing: Existing, applier, reader, agenda: Agenda) -> Existing:
+    try:
+        for action in current.actions:
+            existing = applier.apply(meeting, action, existing)
+    except Conflict as exc:
+        log.warning("%s: %s", meeting.id, exc)
+        return reader.read(agenda)
+    if isinstance(applier, Applier) and any(isinstance(a, CreateIssue) for a in current.actions):
+        # Another run may have created the same issue at the same moment: look again.
+        existing = dataclasses.replace(existing, issues=reader.issues()[0])
+    return existing
+
+
+def _sweep(meeting, occurrence, reader, now, feeds, applier, existing: Existing) -> None:
+    if reader.calendar is None:
+        return
+    future = reader.future_events()
+    if not future:
+        return
+    until = now + dt.timedelta(days=SWEEP_DAYS)
+    scheduled = frozenset(o.key for o in occ_mod.occurrences(meeting, now, until, feeds)) | {occurrence.key}
+    for action in plan_sweep(meeting, future, scheduled).actions:
+        applier.apply(meeting, action, existing)
+
+
+class _Reader:
+    """Reads what exists of one occurrence's artifacts."""
+
+    def __init__(self, meeting, occurrence, previous, services: Services, renderer: Renderer, now) -> None:
+        self.meeting, self.occurrence, self.previous = meeting, occurrence, previous
+        self.services, self.renderer, self.now = services, renderer, now
+        self.notes_store = services.notes(meeting)
+        self.calendar = services.calendar(meeting)
+        self._future = None
+
+    def keys(self) -> tuple[str, ...]:
+        if self.previous is not None and self.meeting.issue.close_previous:
+            return (self.occurrence.key, self.previous.key)
+        return (self.occurrence.key,)
+
+    def issues(self):
+        earliest = min(o.window_opens for o in (self.occurrence, self.previous) if o is not None)
+        since = min(earliest, self.now) - dt.timedelta(days=SEARCH_HORIZON_DAYS)
+        found = self.services.issues.find(self.meeting.repo, self.keys(), since.astimezone(dt.timezone.utc))
+        previous = found.get(self.previous.key, ()) if self.previous is not None else ()
+        return found.get(self.occurrence.key, ()), (min(previous, key=lambda i: i.number) if previous else None)
+
+    def notes_url(self, ref: str) -> str | None:
+        return self.notes_store.url_for(self.meeting, ref) if self.notes_store else None
+
+    def future_events(self):
+        """The bot's events of this meeting that have not ended, read once per pass."""
+        if self._future is None:
+            self._future = self.calendar.find_meeting(self.meeting.calendar.calendar_id, self.meeting.id, self.now)
+        return self._future
+
+    def read(self, agenda: Agenda) -> Existing:
+        issues, previous = self.issues()
+        existing = Existing(issues=issues, previous=previous)
+        if self.notes_store is not None:
+            ctx = build_context(self.meeting, self.occurrence, agenda, Links(None, None, None, None))
+            ref = notes_ref(self.meeting, self.occurrence, self.renderer, ctx)
+            record = self.notes_store.find(self.meeting, ref, self.occurrence.key)
+            existing = dataclasses.replace(existing, notes=record, notes_url=self.notes_url(ref))
+        if self.calendar is not None:
+            self._future = None
+            events = tuple(e for e in self.future_events() if e.key == self.occurrence.key)
+            existing = dataclasses.replace(existing, events=events)
+        return existing

@@ -1,0 +1,139 @@
+"""Settings from the environment and `.env`, with secrets that never print."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_HACKMD_API_URL = "https://api.hackmd.io/v1"
+DEFAULT_CONFIG_DIR = "config"
+DEFAULT_TEMPLATES_DIR = "templates"
+DEFAULT_MAX_RATE_LIMIT_WAIT = 60.0
+
+SECRET_VARIABLES = (
+    "GITHUB_TOKEN",
+    "GITHUB_APP_PRIVATE_KEY",
+    "GOOGLE_SERVICE_ACCOUNT_JSON",
+    "HACKMD_TOKEN",
+)
+
+
+class SettingsError(Exception):
+    """An environment variable is set to something unusable."""
+
+
+class Secret:
+    """A credential: compares and hashes like its text, but prints as `***`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _secret(env: Mapping[str, str], name: str) -> Secret | None:
+    value = env.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_token: Secret | None = None
+    github_app_id: str | None = None
+    github_app_private_key: Secret | None = None
+    github_app_installation_id: int | None = None
+    google_credentials_path: str | None = None
+    google_service_account_json: Secret | None = None
+    google_calendar_api_url: str | None = None
+    hackmd_token: Secret | None = None
+    hackmd_api_url: str = DEFAULT_HACKMD_API_URL
+    config_dir: str = DEFAULT_CONFIG_DIR
+    max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret's text, for the log redaction filter."""
+        values = (self.github_token, self.github_app_private_key, self.google_service_account_json, self.hackmd_token)
+        return tuple(v.reveal() for v in values if v is not None)
+
+
+def load_dotenv_file(cwd: Path) -> None:
+    """Read `.env` from the working directory into os.environ; the real environment wins."""
+    path = cwd / ".env"
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+def _app_key(env: Mapping[str, str]) -> Secret | None:
+    inline = _secret(env, "GITHUB_APP_PRIVATE_KEY")
+    if inline is not None:
+        return Secret(inline.reveal().replace("\\n", "\n"))
+    path = _optional(env, "GITHUB_APP_PRIVATE_KEY_PATH")
+    if path is None:
+        return None
+    try:
+        return Secret(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"GITHUB_APP_PRIVATE_KEY_PATH: cannot read {path}: {exc.strerror}") from None
+
+
+def _int(env: Mapping[str, str], name: str) -> int | None:
+    value = _optional(env, name)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise SettingsError(f"{name} must be a number, not {value!r}")
+    return int(value)
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _optional(env, name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {value!r}") from None
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from an environment mapping (os.environ by default)."""
+    env = os.environ if env is None else env
+    return Settings(
+        github_api_url=(_optional(env, "GITHUB_API_URL") or DEFAULT_GITHUB_API_URL).rstrip("/"),
+        github_token=_secret(env, "GITHUB_TOKEN"),
+        github_app_id=_optional(env, "GITHUB_APP_ID"),
+        github_app_private_key=_app_key(env),
+        github_app_installation_id=_int(env, "GITHUB_APP_INSTALLATION_ID"),
+        google_credentials_path=_optional(env, "GOOGLE_APPLICATION_CREDENTIALS"),
+        google_service_account_json=_secret(env, "GOOGLE_SERVICE_ACCOUNT_JSON"),
+        google_calendar_api_url=_optional(env, "GOOGLE_CALENDAR_API_URL"),
+        hackmd_token=_secret(env, "HACKMD_TOKEN"),
+        hackmd_api_url=(_optional(env, "HACKMD_API_URL") or DEFAULT_HACKMD_API_URL).rstrip("/"),
+        config_dir=_optional(env, "MEETING_BOT_CONFIG") or DEFAULT_CONFIG_DIR,
+        max_rate_limit_wait=_float(env, "MEETING_BOT_MAX_RATE_LIMIT_WAIT", DEFAULT_MAX_RATE_LIMIT_WAIT),
+    )

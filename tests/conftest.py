@@ -1,0 +1,73 @@
+"""Shared fixtures: the loopback guard, the service doubles, and running the real command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests import netguard
+
+ROOT = Path(__file__).resolve().parent.parent
+GUARD_DIR = Path(__file__).resolve().parent / "guard"
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+netguard.install()
+
+
+@pytest.fixture
+def github():
+    from tests.doubles.github import running_github
+
+    with running_github() as double:
+        yield double
+
+
+@dataclass
+class Bot:
+    """The real `meeting-bot` command in a subprocess, with the environment of SPEC section 3."""
+
+    cwd: Path
+    env: dict
+
+    def __call__(self, *args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=self.cwd,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def popen(self, *args: str, env: dict | None = None) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            cwd=self.cwd,
+            env={**self.env, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+
+def base_env(tmp_path: Path) -> dict:
+    """A clean environment: no inherited credentials, the loopback guard preloaded, the project importable."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join([str(GUARD_DIR), str(ROOT)]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Bot:
+    work = tmp_path / "work"
+    work.mkdir()
+    return Bot(cwd=work, env=base_env(tmp_path))

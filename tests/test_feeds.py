@@ -1,0 +1,350 @@
+"""Tests of iCalendar feeds: parsing and expansion (bot.feeds), fetching (bot.adapters.feed), and
+occurrences taken from feeds served by a real HTTP server on the loopback interface."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import socket
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from bot.adapters import feed as feed_adapter
+from bot.adapters.feed import (
+    MSG_BAD_SCHEME,
+    MSG_HTTP_STATUS,
+    MSG_TIMEOUT,
+    MSG_TOO_LARGE,
+    MSG_UNREACHABLE,
+    fetch_feed,
+    http_url,
+    redact_url,
+)
+from bot.feeds import MSG_MISSING_PROPERTY, MSG_NOT_A_CALENDAR, FeedError, feed_events
+from bot.occurrences import (
+    MSG_NONE_NEAR,
+    NoOccurrenceOn,
+    due_occurrence,
+    feed_urls,
+    is_scheduled,
+    next_occurrences,
+    occurrence_on,
+)
+from tests.factories import MACHINE_ZONES, machine_zone, make_meeting, make_slot
+
+SAMPLES = Path(__file__).parent / "samples" / "feeds"
+OPENJS = "google_openjs_public.ics"  # VTIMEZONE America/Los_Angeles; moved, cancelled, EXDATE, one-off
+NODEJS = "nodejs_calendar.ics"  # VTIMEZONE Europe/London, X-WR-TIMEZONE:UTC, several meetings
+UTC = dt.timezone.utc
+LOS_ANGELES = "America/Los_Angeles"
+SECOND = dt.timedelta(seconds=1)
+PRIVATE_PATH = "/calendar/ical/abc%40group.calendar.google.com/private-0123456789abcdef/basic.ics"
+
+
+def sample(name: str) -> str:
+    return (SAMPLES / name).read_bytes().decode("utf-8")  # CRLF kept, as served
+
+
+def at(zone: str, *fields: int) -> dt.datetime:
+    return dt.datetime(*fields, tzinfo=ZoneInfo(zone))
+
+
+def feed_meeting(url: str, match: str | None = "Security Collab Space", zone: str = LOS_ANGELES, **slot):
+    return make_meeting(slots=(make_slot(timezone=zone, start=None, rrule=None, ics_url=url, ics_match=match, **slot),))
+
+
+def starts(found) -> list[str]:
+    return [o.start.strftime("%Y-%m-%d %H:%M %Z") for o in found]
+
+
+@pytest.fixture(autouse=True, params=MACHINE_ZONES)
+def machine_tz(request):
+    with machine_zone(request.param) as zone:
+        yield zone
+
+
+# -- a real HTTP server on 127.0.0.1, port 0 ------------------------------------------------------
+
+
+class FeedHandler(http.server.BaseHTTPRequestHandler):
+    big_body = b"BEGIN:VCALENDAR\r\n" + b"X" * 4096
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        name = self.path.split("?")[0].rsplit("/", 1)[-1]
+        if self.path.startswith("/feeds/") and (SAMPLES / name).is_file():
+            self._reply(200, (SAMPLES / name).read_bytes())
+        elif self.path.startswith("/big"):
+            self._reply(200, self.big_body)
+        elif self.path.startswith("/calendar/"):
+            self._reply(500, b"backend error")
+        else:
+            self._reply(404, b"not found")
+
+    def _reply(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/calendar; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def fetched(server):
+    """ics_url -> text, as the shell hands feeds to the core, fetched from the local server."""
+    urls = [f"{server}/feeds/{name}" for name in (OPENJS, NODEJS)]
+    return {url: fetch_feed(url, timeout=5) for url in urls}
+
+
+# -- occurrences from the OpenJS-shaped Google Calendar export ------------------------------------
+
+
+def test_moved_cancelled_excluded_and_one_off_events(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{OPENJS}")
+
+    found = next_occurrences(meeting, at(LOS_ANGELES, 2023, 9, 1), 9, fetched)
+
+    assert starts(found) == [
+        "2023-09-11 08:30 PDT",
+        "2023-09-25 08:30 PDT",
+        "2023-10-10 09:00 PDT",  # moved from Monday 2023-10-09 by a RECURRENCE-ID override
+        "2023-10-16 09:00 PDT",  # a one-off event (in UTC in the feed)
+        "2023-10-23 08:30 PDT",
+        "2023-11-06 08:30 PST",  # the DST change: same wall time, UTC one hour later
+        "2023-12-04 08:30 PST",  # 2023-11-20 is STATUS:CANCELLED, 2023-11-02 is all-day
+        "2023-12-18 08:30 PST",
+        "2024-01-15 08:30 PST",  # 2024-01-01 is an EXDATE
+    ]
+    assert [o.start_utc.hour for o in found[4:6]] == [15, 16]
+    assert {o.end - o.start for o in found} == {dt.timedelta(hours=1)}
+
+
+def test_without_ics_match_every_timed_event_counts(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{OPENJS}", match=None)
+
+    found = next_occurrences(meeting, at(LOS_ANGELES, 2023, 9, 11), 3, fetched)
+
+    assert starts(found) == ["2023-09-11 08:30 PDT", "2023-09-13 10:00 PDT", "2023-09-20 10:00 PDT"]
+
+
+def test_ics_match_is_case_insensitive(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{OPENJS}", match="cross PROJECT council")
+
+    assert starts(next_occurrences(meeting, at(LOS_ANGELES, 2023, 9, 1), 1, fetched)) == ["2023-09-13 10:00 PDT"]
+
+
+def test_times_are_expressed_in_the_slots_zone(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{OPENJS}", zone="Europe/London")
+
+    found = next_occurrences(meeting, at(LOS_ANGELES, 2023, 10, 20), 2, fetched)
+
+    assert starts(found) == ["2023-10-23 16:30 BST", "2023-11-06 16:30 GMT"]
+    assert found[0].timezone == "Europe/London"
+
+
+def test_feed_windows_and_due_occurrence_follow_the_moved_time(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{OPENJS}")
+    opens = at(LOS_ANGELES, 2023, 10, 3, 9, 0)  # seven days before the moved start
+
+    assert due_occurrence(meeting, opens - SECOND, fetched) is None
+    assert due_occurrence(meeting, opens, fetched).start == at(LOS_ANGELES, 2023, 10, 10, 9, 0)
+
+
+def test_date_of_a_moved_occurrence_is_off_the_schedule(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{OPENJS}")
+
+    with pytest.raises(NoOccurrenceOn) as raised:
+        occurrence_on(meeting, dt.date(2023, 10, 9), feeds=fetched)
+    forced = occurrence_on(meeting, dt.date(2023, 10, 9), force=True, feeds=fetched)
+
+    assert [o.date for o in raised.value.nearest] == [dt.date(2023, 9, 25), dt.date(2023, 10, 10)]
+    assert (forced.start, forced.end - forced.start) == (at(LOS_ANGELES, 2023, 10, 9, 8, 30), dt.timedelta(hours=1))
+    assert forced.extra
+
+
+def test_force_on_a_feed_with_nothing_near_has_no_usual_time_to_use():
+    meeting = feed_meeting("https://example.org/empty.ics")
+    feeds = {"https://example.org/empty.ics": "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n"}
+
+    with pytest.raises(NoOccurrenceOn, match=MSG_NONE_NEAR):
+        occurrence_on(meeting, dt.date(2023, 10, 9), force=True, feeds=feeds)
+
+
+def test_a_cancelled_occurrence_is_no_longer_scheduled(server, fetched):
+    rule_meeting = make_meeting(slots=(make_slot(),))  # the same meeting by its rule, without the feed
+    cancelled = occurrence_on(rule_meeting, dt.date(2023, 11, 20))
+    kept = occurrence_on(rule_meeting, dt.date(2023, 12, 4))
+    meeting = feed_meeting(f"{server}/feeds/{OPENJS}")
+
+    assert not is_scheduled(meeting, cancelled, fetched)
+    assert is_scheduled(meeting, kept, fetched)
+
+
+# -- the Node.js-shaped feed: Europe/London, X-WR-TIMEZONE:UTC, several meetings --------------------
+
+
+def test_london_feed_seen_from_new_york_across_both_dst_changes(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{NODEJS}", match="(TSC) Meeting", zone="America/New_York")
+
+    found = next_occurrences(meeting, at("UTC", 2023, 10, 1), 10, fetched)
+
+    assert starts(found) == [
+        "2023-10-18 09:00 EDT",
+        "2023-10-25 09:00 EDT",
+        "2023-11-01 10:00 EDT",  # London has left summer time, New York not yet
+        "2023-11-08 09:00 EST",
+        "2023-11-23 10:00 EST",  # 11-15 excluded; 11-22 moved to Thursday 15:00 London
+        "2023-11-29 09:00 EST",  # the last one: UNTIL in UTC
+    ]
+    assert feed_urls(meeting) == (f"{server}/feeds/{NODEJS}",)
+
+
+def test_floating_times_use_the_feeds_x_wr_timezone(server, fetched):
+    meeting = feed_meeting(f"{server}/feeds/{NODEJS}", match="Security WG", zone="Europe/London")
+
+    assert starts(next_occurrences(meeting, at("UTC", 2023, 10, 1), 5, fetched)) == ["2023-10-30 16:00 GMT"]
+
+
+FLOATING = """BEGIN:VCALENDAR
+VERSION:2.0
+BEGIN:VEVENT
+UID:floating@example.org
+DTSTART:20240310T023000
+SUMMARY:Floating meeting in the spring-forward gap
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_floating_times_without_a_feed_zone_are_wall_clock_times_in_the_slots_zone():
+    meeting = feed_meeting("https://example.org/f.ics", match=None, duration_minutes=45)
+
+    (found,) = next_occurrences(meeting, at("UTC", 2024, 3, 1), 5, {"https://example.org/f.ics": FLOATING})
+
+    assert starts([found]) == ["2024-03-10 03:30 PDT"]  # the gap rule, as for rule times
+    assert found.end - found.start == dt.timedelta(minutes=45)  # no DTEND: the slot's duration
+
+
+# -- malformed feeds ----------------------------------------------------------------------------
+
+
+def one_event(lines: str) -> str:
+    return f"BEGIN:VCALENDAR\nBEGIN:VEVENT\n{lines}\nEND:VEVENT\nEND:VCALENDAR\n"
+
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (sample("html_login_page.ics"), "malformed iCalendar feed: Content line could not be parsed"),
+        (sample("truncated.ics"), "malformed iCalendar feed: Found no components"),
+        ("", "malformed iCalendar feed"),
+        ("BEGIN:VEVENT\nDTSTART:20230101T100000Z\nEND:VEVENT\n", MSG_NOT_A_CALENDAR),
+        (one_event("SUMMARY:x"), MSG_MISSING_PROPERTY.format(name="DTSTART")),
+        (one_event("DTSTART:2023"), "malformed iCalendar feed: Cannot access"),
+        (one_event("DTSTART:20230101T100000Z\nRRULE:FREQ=BOGUS"), "malformed iCalendar feed: UNTIL parameter"),
+    ],
+)
+def test_a_malformed_feed_is_one_clear_line(text, message):
+    with pytest.raises(FeedError) as raised:
+        feed_events(text, zone="UTC", after=at("UTC", 2022, 1, 1), until=at("UTC", 2024, 1, 1))
+
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 250
+
+
+# -- fetching -------------------------------------------------------------------------------------
+
+
+def test_fetch_returns_the_feed_text(server):
+    assert fetch_feed(f"{server}/feeds/{OPENJS}") == sample(OPENJS)
+
+
+def test_fetch_uses_a_given_session(server):
+    with requests.Session() as session:
+        assert fetch_feed(f"{server}/feeds/{NODEJS}", session=session) == sample(NODEJS)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "shown"),
+    [
+        ("/feeds/missing.ics?token=s3cret", 404, "/feeds/missing.ics"),
+        (PRIVATE_PATH + "?ctz=UTC", 500, PRIVATE_PATH.replace("private-0123456789abcdef", "***")),
+    ],
+)
+def test_http_errors_name_the_status_and_the_address_without_secrets(server, path, status, shown):
+    with pytest.raises(FeedError) as raised:
+        fetch_feed(server + path)
+
+    assert str(raised.value) == MSG_HTTP_STATUS.format(url=server + shown, status=status)
+    assert "s3cret" not in str(raised.value) and "0123456789abcdef" not in str(raised.value)
+
+
+def test_a_feed_larger_than_the_cap_is_refused(server, monkeypatch):
+    monkeypatch.setattr(feed_adapter, "MAX_FEED_BYTES", 1000)
+
+    with pytest.raises(FeedError, match="larger than 1000 bytes") as raised:
+        fetch_feed(f"{server}/big")
+
+    assert str(raised.value) == MSG_TOO_LARGE.format(url=f"{server}/big", limit=1000)
+
+
+def test_a_server_that_never_answers_times_out():
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts nor answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/basic.ics"
+        with pytest.raises(FeedError) as raised:
+            fetch_feed(url, timeout=0.2)
+
+    assert str(raised.value) == MSG_TIMEOUT.format(url=url, timeout=0.2)
+
+
+def test_a_refused_connection_is_a_clear_error():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+
+    with pytest.raises(FeedError) as raised:
+        fetch_feed(f"http://user:s3cret@127.0.0.1:{port}/basic.ics")
+
+    assert str(raised.value) == MSG_UNREACHABLE.format(url=f"http://127.0.0.1:{port}/basic.ics", kind="ConnectionError")
+
+
+def test_only_web_addresses_are_fetched():
+    with pytest.raises(FeedError) as raised:
+        fetch_feed("file:///etc/passwd")
+
+    assert str(raised.value) == MSG_BAD_SCHEME.format(url="file:///etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("webcal://calendar.google.com/calendar/ical/x/public/basic.ics", "https://calendar.google.com/calendar/ical/x/public/basic.ics"),
+        ("WEBCALS://example.org/a.ics", "https://example.org/a.ics"),
+        ("https://example.org/a.ics?x=1", "https://example.org/a.ics?x=1"),
+        ("http://example.org/a.ics", "http://example.org/a.ics"),
+    ],
+)
+def test_webcal_addresses_are_fetched_over_https(url, expected):
+    assert http_url(url) == expected
+
+
+def test_redacted_addresses_keep_host_port_and_public_path():
+    url = "https://me:pw@calendar.example:8443" + PRIVATE_PATH + "?token=x#frag"
+
+    assert redact_url(url) == "https://calendar.example:8443" + PRIVATE_PATH.replace("private-0123456789abcdef", "***")
