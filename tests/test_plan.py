@@ -1,0 +1,252 @@
+"""The planner, with no network and no fakes: SPEC section 6 as properties of `plan`."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import markers, plan as planmod
+from bot.apply import DryApplier
+from bot.model import (
+    Agenda,
+    AgendaConfig,
+    AgendaGroup,
+    AgendaItem,
+    CalendarConfig,
+    CalendarProvider,
+    EventRecord,
+    IssueConfig,
+    IssueRecord,
+    NotesConfig,
+    NotesProvider,
+    Occurrence,
+)
+from bot.plan import (
+    CancelEvent,
+    CloseIssue,
+    CreateEvent,
+    CreateIssue,
+    CreateNotes,
+    Existing,
+    Options,
+    UpdateEvent,
+    UpdateIssue,
+    UpdateNotes,
+    plan,
+    plan_sweep,
+)
+from bot.render import Renderer
+from tests.factories import MEETING_REPO, make_meeting
+
+ZONE = ZoneInfo("America/Los_Angeles")
+START = dt.datetime(2023, 9, 11, 8, 30, tzinfo=ZONE)
+BEFORE = START - dt.timedelta(days=3)
+RENDERER = Renderer(None)
+ISSUE_URL = f"https://github.com/{MEETING_REPO}/issues/59"
+NOTES_URL = f"https://github.com/{MEETING_REPO}/blob/HEAD/meetings/2023-09-11.md"
+BASE = Existing(notes_url=NOTES_URL)  # what the reader knows before anything exists
+
+
+def occurrence(start: dt.datetime = START) -> Occurrence:
+    return Occurrence("security-collab-space", start, start + dt.timedelta(hours=1), "America/Los_Angeles")
+
+
+def agenda(*numbers: int) -> Agenda:
+    items = tuple(
+        AgendaItem(MEETING_REPO, n, f"Topic {n}", f"https://github.com/{MEETING_REPO}/issues/{n}") for n in numbers
+    )
+    groups = (AgendaGroup(MEETING_REPO, items),) if items else ()
+    return Agenda("security-agenda", ("openjs-foundation",), (), groups)
+
+
+def meeting(**overrides):
+    return make_meeting(calendar=CalendarConfig(CalendarProvider.GOOGLE, "cal@example.org"), **overrides)
+
+
+def converge(m, occ, ag, existing=BASE, now=BEFORE, options=Options()):
+    """Apply plans with the dry applier (which imagines each result) until nothing is left to do."""
+    applier = DryApplier(lambda text: None, lambda line: None, lambda ref: NOTES_URL)
+    for _ in range(10):
+        current = plan(m, occ, ag, existing, now, options, RENDERER)
+        if not current.actions:
+            return existing
+        for action in current.actions:
+            existing = applier.apply(m, action, existing)
+    raise AssertionError("the plan did not converge")
+
+
+def numbered(existing: Existing, number: int = 59) -> Existing:
+    """The state after a real create: the imagined issue gets a real number and URL."""
+    issues = tuple(dataclasses.replace(i, number=number, url=ISSUE_URL, author="meeting-bot") for i in existing.issues)
+    return dataclasses.replace(existing, issues=issues, notes_url=NOTES_URL)
+
+
+def test_a_new_occurrence_starts_with_the_issue_alone():
+    current = plan(meeting(), occurrence(), agenda(17, 18), Existing(), BEFORE, Options(), RENDERER)
+    (action,) = current.actions
+    assert isinstance(action, CreateIssue)
+    assert action.title == "OpenJS Foundation Security Collab Space Meeting 2023-09-11"
+    assert markers.find_key(action.body) == "security-collab-space/2023-09-11"
+    assert "[#17]" in action.body and "[#18]" in action.body
+
+
+def test_each_round_unlocks_the_next_artifact_and_then_nothing_is_left():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    first = plan(m, occ, ag, BASE, BEFORE, Options(), RENDERER)
+    existing = numbered(DryApplier(lambda _: None, lambda _: None, lambda _: NOTES_URL).apply(m, first.actions[0], BASE))
+    second = plan(m, occ, ag, existing, BEFORE, Options(), RENDERER)
+    assert [type(a) for a in second.actions] == [CreateNotes]
+    assert ISSUE_URL in second.actions[0].content
+    done = converge(m, occ, ag, existing)
+    assert len(done.events) == 1 and done.notes is not None
+    assert plan(m, occ, ag, done, BEFORE, Options(), RENDERER).actions == ()
+
+
+def test_a_state_after_apply_plans_nothing():
+    m, occ, ag = meeting(), occurrence(), agenda(17, 18)
+    done = converge(m, occ, ag, numbered(converge(m, occ, ag, BASE)))
+    assert plan(m, occ, ag, done, BEFORE, Options(), RENDERER) == planmod.Plan()
+
+
+def test_an_agenda_change_rewrites_only_the_agenda_region():
+    m, occ = meeting(), occurrence()
+    done = converge(m, occ, agenda(17), numbered(converge(m, occ, agenda(17), BASE)))
+    issue = done.issues[0]
+    edited = "Human note above\r\n" + issue.body + "\r\nHuman note below"
+    existing = dataclasses.replace(done, issues=(dataclasses.replace(issue, body=edited),))
+    actions = plan(m, occ, agenda(17, 45), existing, BEFORE, Options(), RENDERER).actions
+    update = next(a for a in actions if isinstance(a, UpdateIssue))
+    assert update.body.startswith("Human note above\r\n") and update.body.endswith("\r\nHuman note below")
+    assert "[#45]" in update.body
+    assert {type(a) for a in actions} == {UpdateIssue, UpdateNotes, UpdateEvent}
+
+
+def test_removed_markers_leave_the_issue_alone_and_say_so():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    done = numbered(converge(m, occ, ag, BASE))
+    issue = done.issues[0]
+    stripped = issue.body.replace(markers.AGENDA_START, "").replace(markers.AGENDA_END, "")
+    existing = dataclasses.replace(done, issues=(dataclasses.replace(issue, body=stripped),))
+    current = plan(m, occ, agenda(17, 18), existing, BEFORE, Options(), RENDERER)
+    assert not any(isinstance(a, UpdateIssue) for a in current.actions)
+    assert planmod.MARKERS_MISSING.format(number=59) in current.notices
+
+
+def test_nothing_is_planned_once_the_meeting_has_started_even_with_force():
+    current = plan(meeting(), occurrence(), agenda(17), Existing(), START, Options(force=True), RENDERER)
+    assert current.actions == () and current.notices == (planmod.STARTED,)
+
+
+def test_skip_if_empty_creates_nothing_unless_forced():
+    m = meeting(agenda=AgendaConfig("security-agenda", ("openjs-foundation",), skip_if_empty=True))
+    skipped = plan(m, occurrence(), agenda(), Existing(), BEFORE, Options(), RENDERER)
+    assert skipped.actions == () and skipped.notices == (planmod.SKIPPED_EMPTY,)
+    forced = plan(m, occurrence(), agenda(), Existing(), BEFORE, Options(force=True), RENDERER)
+    assert [type(a) for a in forced.actions] == [CreateIssue]
+
+
+def test_a_closed_issue_is_not_replaced_or_edited():
+    m, occ = meeting(), occurrence()
+    done = numbered(converge(m, occ, agenda(17), BASE))
+    closed = dataclasses.replace(done, issues=(dataclasses.replace(done.issues[0], state="closed"),))
+    current = plan(m, occ, agenda(17, 18), closed, BEFORE, Options(), RENDERER)
+    assert not any(isinstance(a, (CreateIssue, UpdateIssue)) for a in current.actions)
+    assert planmod.CLOSED_BY_HAND.format(number=59) in current.notices
+
+
+def test_duplicates_by_the_same_author_are_closed_in_favour_of_the_first():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    done = numbered(converge(m, occ, ag, BASE))
+    first = done.issues[0]
+    twin = dataclasses.replace(first, number=60, url=ISSUE_URL.replace("59", "60"))
+    stranger = dataclasses.replace(first, number=61, author="someone-else")
+    existing = dataclasses.replace(done, issues=(twin, first, stranger))
+    closes = [a for a in plan(m, occ, ag, existing, BEFORE, Options(), RENDERER).actions if isinstance(a, CloseIssue)]
+    assert closes == [CloseIssue(MEETING_REPO, 60, planmod.DUPLICATE_COMMENT.format(number=59, date="2023-09-11"))]
+
+
+@pytest.mark.parametrize("previous_started, expected", [(True, [41]), (False, [])])
+def test_close_previous_waits_for_the_previous_meeting(previous_started, expected):
+    m = meeting(issue=IssueConfig(close_previous=True))
+    done = numbered(converge(m, occurrence(), agenda(17), BASE))
+    previous = IssueRecord(41, ISSUE_URL.replace("59", "41"), "previous", "", "open")
+    existing = dataclasses.replace(done, previous=previous)
+    actions = plan(m, occurrence(), agenda(17), existing, BEFORE, Options(previous_started=previous_started), RENDERER)
+    assert [a.number for a in actions.actions if isinstance(a, CloseIssue)] == expected
+
+
+def test_notes_provider_none_leaves_notes_out_and_the_link_too():
+    m = meeting(notes=NotesConfig(provider=NotesProvider.NONE))
+    (create,) = plan(m, occurrence(), agenda(17), Existing(notes_url=NOTES_URL), BEFORE, Options(), RENDERER).actions
+    assert NOTES_URL not in create.body
+    done = converge(m, occurrence(), agenda(17), numbered(Existing(issues=(_record(create),))))
+    assert done.notes is None and len(done.events) == 1
+
+
+def _record(create: CreateIssue) -> IssueRecord:
+    return IssueRecord(0, "", create.title, create.body, "open")
+
+
+def test_a_notes_file_the_bot_did_not_write_is_left_alone():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    done = numbered(converge(m, occ, ag, BASE))
+    foreign = dataclasses.replace(done.notes, content="# somebody's own notes\n")
+    current = plan(m, occ, agenda(17, 18), dataclasses.replace(done, notes=foreign), BEFORE, Options(), RENDERER)
+    assert not any(isinstance(a, UpdateNotes) for a in current.actions)
+    assert planmod.NOTES_NOT_OURS.format(ref=foreign.ref) in current.notices
+
+
+def test_a_moved_meeting_moves_its_event():
+    m, ag = meeting(), agenda(17)
+    done = numbered(converge(m, occurrence(), ag, BASE))
+    done = converge(m, occurrence(), ag, done)
+    later = occurrence(START + dt.timedelta(hours=2))
+    actions = plan(m, later, ag, done, BEFORE, Options(), RENDERER).actions
+    (update,) = [a for a in actions if isinstance(a, UpdateEvent)]
+    assert update.draft.start == "2023-09-11T10:30:00"
+    (issue_update,) = [a for a in actions if isinstance(a, UpdateIssue)]  # the time table moves too
+    assert "10:30" in issue_update.body
+
+
+def test_event_times_are_wall_clock_in_the_meeting_zone_across_dst():
+    m = meeting()
+    winter = dt.datetime(2023, 11, 6, 8, 30, tzinfo=ZONE)  # the Monday after the fall-back change
+    draft = planmod.event_draft(m, occurrence(winter), {}, _EventOnly(), IssueRecord(1, ISSUE_URL, "T", "", "open"))
+    assert (draft.start, draft.end, draft.timezone) == ("2023-11-06T08:30:00", "2023-11-06T09:30:00", "America/Los_Angeles")
+    assert occurrence(winter).start_utc.hour == 16 and occurrence(START).start_utc.hour == 15
+
+
+class _EventOnly:
+    def event(self, ctx) -> str:
+        return "description"
+
+
+def test_extra_events_for_one_occurrence_are_cancelled():
+    m, ag = meeting(), agenda(17)
+    done = converge(m, occurrence(), ag, numbered(converge(m, occurrence(), ag, BASE)))
+    twin = dataclasses.replace(done.events[0], id="zz-second")
+    existing = dataclasses.replace(done, events=done.events + (twin,))
+    actions = plan(m, occurrence(), ag, existing, BEFORE, Options(), RENDERER).actions
+    assert [a.event_id for a in actions if isinstance(a, CancelEvent)] == ["zz-second"]
+
+
+def test_the_sweep_cancels_only_bot_events_of_dropped_occurrences():
+    def event(key: str, status: str = "confirmed") -> EventRecord:
+        return EventRecord(key, "s", "d", "", "2023-09-18T08:30:00", "2023-09-18T09:30:00", "UTC", status, key=key)
+
+    events = (event("m/2023-09-18"), event("m/2023-09-25"), event(""), event("m/2023-10-02", "cancelled"))
+    actions = plan_sweep(meeting(), events, frozenset({"m/2023-09-25"})).actions
+    assert [a.event_id for a in actions] == ["m/2023-09-18"]
+    assert plan_sweep(make_meeting(), events, frozenset()).actions == ()
+
+
+def test_a_calendar_waits_for_the_notes():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    existing = numbered(converge(m, occ, ag, BASE))
+    existing = dataclasses.replace(existing, notes=None, events=())
+    actions = plan(m, occ, ag, existing, BEFORE, Options(), RENDERER).actions
+    assert [type(a) for a in actions] == [CreateNotes]
+    assert not any(isinstance(a, CreateEvent) for a in actions)
