@@ -51,7 +51,7 @@ class Worker:
         if install_signals:
             self.install_signals()
         log.info(STARTED.format(every=self.every))
-        self.scheduler.every(int(self.every.total_seconds())).seconds.do(self._guarded_pass)
+        self.scheduler.every(self.every.total_seconds()).seconds.do(self._guarded_pass)
         self._guarded_pass()
         while not self.stop.is_set():
             idle = self.scheduler.idle_seconds

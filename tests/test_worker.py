@@ -1,0 +1,57 @@
+"""The worker loop: a pass at start-up, then on schedule; failures logged; a stop ends it at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+
+from bot import worker as worker_mod
+from bot.worker import Worker
+
+TICK = dt.timedelta(seconds=0.05)
+
+
+def _stop_after(w: Worker, passes: int) -> threading.Thread:
+    def watch():
+        while w.passes < passes:
+            time.sleep(0.01)
+        w.stop.set()
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_first_pass_at_start_then_every_interval():
+    calls = []
+    w = Worker(lambda: calls.append(time.monotonic()), TICK)
+    _stop_after(w, 3)
+    assert w.run(install_signals=False) == 0
+    assert len(calls) >= 3
+    assert all(b - a >= 0.04 for a, b in zip(calls, calls[1:]))
+
+
+def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog):
+    outcomes = iter([RuntimeError("GitHub is down"), None, None])
+
+    def one_pass():
+        failure = next(outcomes)
+        if failure:
+            raise failure
+
+    w = Worker(one_pass, TICK)
+    _stop_after(w, 2)
+    with caplog.at_level(logging.ERROR, logger="meeting_bot"):
+        assert w.run(install_signals=False) == 0
+    assert worker_mod.PASS_FAILED.format(kind="RuntimeError", message="GitHub is down") in caplog.text
+    assert w.passes >= 2
+
+
+def test_a_stop_during_a_long_wait_ends_the_worker_promptly():
+    w = Worker(lambda: None, dt.timedelta(hours=1))
+    threading.Timer(0.2, w.stop.set).start()
+    began = time.monotonic()
+    assert w.run(install_signals=False) == 0
+    assert time.monotonic() - began < 2 and w.passes == 1
