@@ -101,6 +101,15 @@ class Context:
         self.clock = (lambda: args.now) if args.now is not None else clock
         self.config_dir = Path(args.config or settings.config_dir)
         self.templates_dir = Path(args.templates or DEFAULT_TEMPLATES_DIR)
+        self._services = None
+
+    def services(self, meetings):
+        """The wired adapters, made once per process, so a worker keeps its client (and its App token)."""
+        if self._services is None:
+            from bot.adapters import wire
+
+            self._services = wire(self.settings, meetings)
+        return self._services
 
     def renderer(self):
         from bot.render import Renderer

@@ -17,11 +17,10 @@ def _print(text: str) -> None:
 
 
 def one_pass(ctx: Context, meetings, renderer, request) -> int:
-    """One pass with freshly wired services; the exit code of the pass."""
-    from bot.adapters import wire
+    """One pass with the services wired for this process; the exit code of the pass."""
     from bot.runner import run_pass
 
-    services = wire(ctx.settings, meetings)
+    services = ctx.services(meetings)
     outcomes = run_pass(meetings, services, renderer, request, ctx.clock(), _print)
     for outcome in outcomes:
         _print(outcome.summary())
@@ -76,13 +75,12 @@ def cmd_check(ctx: Context) -> int:
 
 def cmd_agenda(ctx: Context) -> int:
     from bot import agenda as agenda_mod
-    from bot.adapters import wire
     from bot.ports import ServiceError
 
     meetings, _ = ctx.load()
     (meeting,) = ctx.select(meetings, [ctx.args.meeting])
     try:
-        agenda = wire(ctx.settings, [meeting]).agenda.collect(meeting)
+        agenda = ctx.services([meeting]).agenda.collect(meeting)
     except ServiceError as exc:
         log.error("%s: %s", meeting.id, exc)
         return EXIT_FAILED
@@ -93,14 +91,13 @@ def cmd_agenda(ctx: Context) -> int:
 
 def cmd_next(ctx: Context) -> int:
     from bot import occurrences, upcoming
-    from bot.adapters import wire
     from bot.ports import ServiceError
 
     meetings, _ = ctx.load()
     meetings = ctx.select(meetings, ctx.args.meeting)
     if ctx.args.count < 1:
         raise UsageError("--count must be at least 1")
-    services = wire(ctx.settings, meetings)
+    services = ctx.services(meetings)
     found, failed = [], False
     for meeting in meetings:
         try:
