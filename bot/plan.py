@@ -112,6 +112,7 @@ class Existing:
 class Options:
     force: bool = False
     previous_started: bool = False  # the previous occurrence has started, so its issue may close
+    calendar: bool = True  # False when the calendar could not be read this pass: plan no event write
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def plan(
     _plan_issue_refresh(meeting, issue, renderer.issue(ctx), out)
     _plan_previous(meeting, existing, issue, options, out)
     notes_ready = _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out)
-    if notes_ready:
+    if notes_ready and options.calendar:
         _plan_event(meeting, occurrence, existing, ctx, renderer, issue, out)
     return out.done()
 

@@ -127,9 +127,12 @@ def _run(meeting, services, renderer, request, now, out, say) -> None:
     for warning in agenda.warnings:
         log.warning("%s: %s", meeting.id, warning)
     reader = _Reader(meeting, occurrence, previous, services, renderer, now)
-    applier = _applier(meeting, services, request, out, say, reader)
     existing = reader.read(agenda)
+    applier = _applier(meeting, services, request, out, say, reader)
+    options = dataclasses.replace(options, calendar=reader.calendar_error is None)
     existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
+    if reader.calendar_error is not None:
+        raise reader.calendar_error  # the issue and notes are done; the next run completes the event
     if not request.dry_run:
         _sweep(meeting, occurrence, reader, now, feeds, applier, existing)
 
@@ -137,7 +140,7 @@ def _run(meeting, services, renderer, request, now, out, say) -> None:
 def _applier(meeting, services, request, out, say, reader):
     if request.dry_run:
         return DryApplier(out, say, lambda ref: reader.notes_url(ref))
-    return Applier(services.issues, services.notes(meeting), services.calendar(meeting), say)
+    return Applier(services.issues, reader.notes_store, reader.calendar, say)
 
 
 def _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say) -> Existing:
@@ -190,7 +193,8 @@ class _Reader:
         self.meeting, self.occurrence, self.previous = meeting, occurrence, previous
         self.services, self.renderer, self.now = services, renderer, now
         self.notes_store = services.notes(meeting)
-        self.calendar = services.calendar(meeting)
+        self.calendar: Calendar | None = None
+        self.calendar_error: ServiceError | None = None
         self._future = None
 
     def keys(self) -> tuple[str, ...]:
@@ -222,8 +226,16 @@ class _Reader:
             ref = notes_ref(self.meeting, self.occurrence, self.renderer, ctx)
             record = self.notes_store.find(self.meeting, ref, self.occurrence.key)
             existing = dataclasses.replace(existing, notes=record, notes_url=self.notes_url(ref))
-        if self.calendar is not None:
-            self._future = None
-            events = tuple(e for e in self.future_events() if e.key == self.occurrence.key)
-            existing = dataclasses.replace(existing, events=events)
-        return existing
+        return dataclasses.replace(existing, events=self._events())
+
+    def _events(self):
+        """This occurrence's bot events; a calendar that cannot be read is noted, not fatal here."""
+        self._future = None
+        try:
+            self.calendar = self.services.calendar(self.meeting)
+            if self.calendar is None:
+                return ()
+            return tuple(e for e in self.future_events() if e.key == self.occurrence.key)
+        except ServiceError as exc:
+            self.calendar, self.calendar_error = None, exc
+            return ()

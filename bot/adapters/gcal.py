@@ -1,0 +1,201 @@
+"""The Calendar over Google Calendar API v3: one event per occurrence, found by a private property."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import socket
+import time
+from pathlib import Path
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from bot.model import EventRecord
+from bot.plan import EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
+from bot.ports import EventDraft, Forbidden, NotFound, RateLimited, ServiceError
+from bot.settings import Settings
+
+SCOPE = "https://www.googleapis.com/auth/calendar.events"  # the narrowest scope that can write events
+TIMEOUT_SECONDS = 20
+READ_RETRIES = 3
+WRITE_RATE_RETRIES = 3
+PAGE_SIZE = 250
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+
+NO_KEY = "calendar: no service-account key; set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT_JSON"
+BAD_KEY = "calendar: the service-account key {where} is not usable ({why})"
+AUTH_FAILED = "calendar: Google refused the service account's token request ({why}); check the key"
+NOT_SHARED = "calendar {calendar}: not found, or not shared with {email} (404); share it with 'Make changes to events'"
+NO_WRITE = "calendar {calendar}: {email} may not change events (403 {reason}); share it with 'Make changes to events'"
+RATE_LIMITED = "calendar {calendar}: Google's rate limit persisted after retries (403/429 {reason})"
+FAILED = "calendar {calendar}: Google answered {status} ({reason})"
+UNREACHABLE = "calendar {calendar}: cannot reach the Calendar API ({kind})"
+
+
+def _load_key(settings: Settings) -> tuple[dict, str]:
+    if settings.google_service_account_json is not None:
+        where, text = "in GOOGLE_SERVICE_ACCOUNT_JSON", settings.google_service_account_json.reveal()
+    elif settings.google_credentials_path:
+        where = f"at {settings.google_credentials_path}"
+        try:
+            text = Path(settings.google_credentials_path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ServiceError(BAD_KEY.format(where=where, why=exc.strerror)) from None
+    else:
+        raise ServiceError(NO_KEY)
+    try:
+        info = json.loads(text)
+    except ValueError:
+        raise ServiceError(BAD_KEY.format(where=where, why="not JSON")) from None
+    if not isinstance(info, dict) or info.get("type") != "service_account":
+        raise ServiceError(BAD_KEY.format(where=where, why="not a service-account key"))
+    return info, where
+
+
+def _wall(value: dict) -> tuple[str, str]:
+    """An event time as (local wall-clock dateTime, zone), whatever offset Google wrote it with."""
+    zone = value.get("timeZone") or "UTC"
+    moment = dt.datetime.fromisoformat(value["dateTime"].replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds"), zone
+
+
+def record(event: dict) -> EventRecord:
+    """Google's event as our value; all-day events have no dateTime and are not the bot's."""
+    start, zone = _wall(event.get("start") or {"dateTime": "1970-01-01T00:00:00"})
+    end, _ = _wall(event.get("end") or {"dateTime": "1970-01-01T00:00:00"})
+    private = (event.get("extendedProperties") or {}).get("private") or {}
+    return EventRecord(
+        id=event["id"],
+        summary=event.get("summary", ""),
+        description=event.get("description", ""),
+        location=event.get("location", ""),
+        start=start,
+        end=end,
+        timezone=zone,
+        status=event.get("status", "confirmed"),
+        url=event.get("htmlLink", ""),
+        key=private.get(EVENT_KEY_PROPERTY, ""),
+    )
+
+
+def body(draft: EventDraft) -> dict:
+    """The event resource for a draft; no attendees, so nobody is invited or e-mailed."""
+    return {
+        "summary": draft.summary,
+        "description": draft.description,
+        "location": draft.location,
+        "start": {"dateTime": draft.start, "timeZone": draft.timezone},
+        "end": {"dateTime": draft.end, "timeZone": draft.timezone},
+        "status": "confirmed",
+        "extendedProperties": {"private": dict(draft.private)},
+    }
+
+
+class GoogleCalendar:
+    """Events in shared calendars, as a service account, with bounded retries."""
+
+    def __init__(self, service, email: str, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._service = service
+        self.email = email
+        self._sleep = sleep
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GoogleCalendar:
+        import google_auth_httplib2
+        import httplib2
+        from google.oauth2 import service_account
+        from googleapiclient.discovery import build
+
+        info, where = _load_key(settings)
+        try:
+            credentials = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
+        except (ValueError, KeyError) as exc:
+            raise ServiceError(BAD_KEY.format(where=where, why=type(exc).__name__)) from None
+        http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=TIMEOUT_SECONDS))
+        options = {"api_endpoint": settings.google_calendar_api_url} if settings.google_calendar_api_url else None
+        service = build("calendar", "v3", http=http, static_discovery=True, client_options=options, cache_discovery=False)
+        return cls(service, info.get("client_email", "the service account"))
+
+    def find_meeting(self, calendar_id: str, meeting_id: str, after: dt.datetime) -> tuple[EventRecord, ...]:
+        events = self._service.events()
+        request = events.list(
+            calendarId=calendar_id,
+            privateExtendedProperty=f"{EVENT_MEETING_PROPERTY}={meeting_id}",
+            timeMin=after.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+            singleEvents=True,
+            showDeleted=False,
+            maxResults=PAGE_SIZE,
+        )
+        found: list[EventRecord] = []
+        while request is not None:
+            page = self._execute(request, calendar_id, write=False)
+            found.extend(record(e) for e in page.get("items", []) if (e.get("start") or {}).get("dateTime"))
+            request = events.list_next(request, page)
+        return tuple(found)
+
+    def create(self, calendar_id: str, draft: EventDraft) -> EventRecord:
+        request = self._service.events().insert(calendarId=calendar_id, body=body(draft), sendUpdates="none")
+        return record(self._execute(request, calendar_id, write=True))
+
+    def update(self, calendar_id: str, event_id: str, draft: EventDraft) -> EventRecord:
+        request = self._service.events().patch(
+            calendarId=calendar_id, eventId=event_id, body=body(draft), sendUpdates="none"
+        )
+        return record(self._execute(request, calendar_id, write=True))
+
+    def cancel(self, calendar_id: str, event_id: str) -> None:
+        request = self._service.events().delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none")
+        try:
+            self._execute(request, calendar_id, write=True)
+        except NotFound:
+            return  # already gone (410 Gone or 404): the goal is met
+
+    def _execute(self, request, calendar_id: str, *, write: bool):
+        """Reads retry 5xx and rate limits (the client's backoff); writes retry only refused rate limits."""
+        from googleapiclient.errors import HttpError
+
+        for attempt in range(WRITE_RATE_RETRIES + 1):
+            try:
+                return request.execute(num_retries=0 if write else READ_RETRIES)
+            except HttpError as exc:
+                error = self._translate(exc, calendar_id)
+                if not (write and isinstance(error, RateLimited) and attempt < WRITE_RATE_RETRIES):
+                    raise error from None
+                self._sleep(min(2**attempt + random.random(), 30))
+            except Exception as exc:
+                raise self._transport(exc, calendar_id) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _translate(self, exc, calendar_id: str) -> ServiceError:
+        status = int(exc.resp.status)
+        reason = _reason(exc)
+        if status in (404, 410):
+            return NotFound(NOT_SHARED.format(calendar=calendar_id, email=self.email))
+        if status == 429 or reason in RATE_REASONS:
+            return RateLimited(RATE_LIMITED.format(calendar=calendar_id, reason=reason or status))
+        if status == 403:
+            return Forbidden(NO_WRITE.format(calendar=calendar_id, email=self.email, reason=reason or "forbidden"))
+        if status == 401:
+            return ServiceError(AUTH_FAILED.format(why="401 unauthorized"))
+        return ServiceError(FAILED.format(calendar=calendar_id, status=status, reason=reason or "no reason given"))
+
+    def _transport(self, exc: Exception, calendar_id: str) -> ServiceError:
+        from google.auth.exceptions import RefreshError, TransportError
+
+        if isinstance(exc, RefreshError):
+            why = str(exc.args[0]).split(":")[0] if exc.args else "refused"
+            return ServiceError(AUTH_FAILED.format(why=why))
+        if isinstance(exc, (TransportError, OSError, socket.timeout)) or type(exc).__module__.startswith("httplib2"):
+            return ServiceError(UNREACHABLE.format(calendar=calendar_id, kind=type(exc).__name__))
+        raise exc
+
+
+def _reason(exc) -> str:
+    try:
+        details = json.loads(exc.content.decode("utf-8"))["error"]
+        return (details.get("errors") or [{}])[0].get("reason") or details.get("status") or ""
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return ""
