@@ -20,7 +20,7 @@ _PUNCTUATION = re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ENTITY = r"&(?=[A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)"
 _INLINE = re.compile(
     rf"(?P<lt><)|(?P<amp>{_ENTITY})|(?P<mention>@(?=[A-Za-z0-9]))"
-    rf"|(?P<backslash>\\(?=[{_PUNCTUATION}]|$))|(?P<punct>[`\[\]|])"
+    rf"|(?P<backslash>\\(?=[{_PUNCTUATION}]|$))|(?P<punct>[`\[\]|])|(?P<emphasis>[*_~])"
 )
 # What would open a block at the start of a line: heading, quote, list, rule, setext line, fence.
 _LEADING_MARK = re.compile(r"^(?:[#>+\-*=_~]|\d{1,9}(?=[.)](?: |$)))")
@@ -32,7 +32,13 @@ def one_line(text: str) -> str:
 
 
 def markdown_inline(text: str) -> str:
-    """`text` for inline Markdown on GitHub: it shows as written and can do nothing else."""
+    """`text` for inline Markdown on GitHub: it shows as written and can do nothing else.
+
+    One line; `<` and an entity-like `&` become entities; a word joiner follows a mention's `@`;
+    a backslash goes before `` ` [ ] | ``, before `* _ ~` where they could emphasise, before a
+    backslash that could undo an escape, and before a leading block marker (`#`, `>`, `-`, `1.`).
+    Everything else, spaces included, stays as it is.
+    """
     flat = one_line(text).strip(" ")
     escaped = _INLINE.sub(_escape_inline, flat)
     return _LEADING_MARK.sub(_escape_leading, escaped, count=1)
@@ -46,7 +52,18 @@ def _escape_inline(match: re.Match[str]) -> str:
         return "&amp;"
     if kind == "mention":
         return "@" + MENTION_BREAK
+    if kind == "emphasis" and _cannot_emphasise(match.string, match.start()):
+        return match.group()
     return "\\" + match.group()
+
+
+def _cannot_emphasise(text: str, at: int) -> bool:
+    """`*` and `~` between spaces, `_` inside a word: no emphasis can open or close there."""
+    before = text[at - 1] if at > 0 else ""
+    after = text[at + 1] if at + 1 < len(text) else ""
+    if text[at] == "_":
+        return before.isalnum() and after.isalnum()
+    return before.isspace() and after.isspace()
 
 
 def _escape_leading(match: re.Match[str]) -> str:

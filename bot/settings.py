@@ -12,6 +12,7 @@ DEFAULT_HACKMD_API_URL = "https://api.hackmd.io/v1"
 DEFAULT_CONFIG_DIR = "config"
 DEFAULT_TEMPLATES_DIR = "templates"
 DEFAULT_MAX_RATE_LIMIT_WAIT = 60.0
+DEFAULT_HTTP_TIMEOUT = 15.0
 
 SECRET_VARIABLES = (
     "GITHUB_TOKEN",
@@ -72,6 +73,7 @@ class Settings:
     hackmd_api_url: str = DEFAULT_HACKMD_API_URL
     config_dir: str = DEFAULT_CONFIG_DIR
     max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret's text, for the log redaction filter."""
@@ -136,4 +138,5 @@ def from_environment(env: Mapping[str, str] | None = None) -> Settings:
         hackmd_api_url=(_optional(env, "HACKMD_API_URL") or DEFAULT_HACKMD_API_URL).rstrip("/"),
         config_dir=_optional(env, "MEETING_BOT_CONFIG") or DEFAULT_CONFIG_DIR,
         max_rate_limit_wait=_float(env, "MEETING_BOT_MAX_RATE_LIMIT_WAIT", DEFAULT_MAX_RATE_LIMIT_WAIT),
+        http_timeout=_float(env, "MEETING_BOT_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT),
     )

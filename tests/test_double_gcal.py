@@ -64,12 +64,26 @@ def no_name_lookups(monkeypatch):
     assert refused == [], f"tried to reach {refused}"
 
 
+def assert_log_fits_discovery(double) -> None:
+    """Each answered API call of the log: its answer, and for a success its request, fit the document."""
+    for call in double.api_requests():
+        if call.status is None or call.fault:
+            continue
+        method = gcal_check.method_by_id(call.api_method)
+        problems = gcal_check.check_response(method, call.status, call.response)
+        if call.status < 400:
+            relative = call.path.removeprefix("/calendar/v3/")
+            problems += gcal_check.check_request(call.method, relative, call.params, call.body)[2]
+        assert problems == [], f"{call.method} {call.path}: {problems}"
+
+
 @pytest.fixture
 def double():
     """A running double with a writable, a read-only and an unshared calendar."""
     access = {TEAM: {BOT: "writer"}, READONLY: {BOT: "reader"}, HIDDEN: {BOT: "none"}}
     with running_calendar(calendars=access, time_zone="Europe/Berlin") as running:
         yield running
+        assert_log_fits_discovery(running)
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +279,7 @@ def test_private_extended_properties_must_all_match(double, events):
     page = events.list(calendarId=TEAM, privateExtendedProperty=["meetingBot=wg-1", "date=2025-03-04"]).execute()
     assert [e["summary"] for e in page["items"]] == ["both"]
     assert len(events.list(calendarId=TEAM, sharedExtendedProperty="team=wg").execute()["items"]) == 3
+    assert [e["summary"] for e in events.list(calendarId=TEAM, q="OTHER").execute()["items"]] == ["other date"]
 
 
 def test_pages_cover_every_event_once(double, events):
@@ -397,8 +412,8 @@ def test_a_dropped_connection_is_silently_sent_again_by_httplib2(double, events)
 
 
 def test_slow_server_times_the_client_out(double, key):
-    hasty = calendar_service(double.url, key, timeout=0.3).events()
-    double.slow("GET", r"/events$", 0.6)
+    hasty = calendar_service(double.url, key, timeout=1).events()
+    double.slow("GET", r"/events$", 30)  # stop() cuts the wait short
     with pytest.raises(TimeoutError):
         hasty.list(calendarId=TEAM).execute()
     assert hasty.list(calendarId=TEAM).execute()["items"] == []

@@ -73,6 +73,14 @@ def bare(escaped: str) -> str:
     return re.sub(r"\\[" + re.escape(PUNCTUATION) + "]", "", escaped)
 
 
+def delimiter_is_inert(text: str, at: int) -> bool:
+    """No emphasis can open or close at `at`: `*` and `~` between spaces, `_` between letters or digits."""
+    before, after = text[at - 1 : at], text[at + 1 : at + 2]
+    if text[at] == "_":
+        return before.isalnum() and after.isalnum()
+    return before.isspace() and after.isspace()
+
+
 def assert_inert(text: str) -> None:
     out = markdown_inline(text)
     assert "<" not in out
@@ -80,6 +88,7 @@ def assert_inert(text: str) -> None:
     assert not MENTION.search(out)
     assert not re.search(r"[\[\]`|]", bare(out))
     assert not BLOCK_START.match(out)
+    assert all(delimiter_is_inert(bare(out), at) for at, char in enumerate(bare(out)) if char in "*_~")
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -128,6 +137,20 @@ def test_mentions_get_an_invisible_word_joiner():
 def test_email_addresses_look_the_same():
     out = markdown_inline("Write to security@openjsf.org")
     assert out.replace(MENTION_BREAK, "") == "Write to security@openjsf.org"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Threat *model*", "Threat \\*model\\*"),
+        ("**bold** ~~gone~~", "\\*\\*bold\\*\\* \\~\\~gone\\~\\~"),
+        ("__init__ and snake_case", "\\_\\_init\\_\\_ and snake_case"),
+        ("2 * 3 ~ 6", "2 * 3 ~ 6"),
+        ("ends with *", "ends with \\*"),
+    ],
+)
+def test_emphasis_characters_are_escaped_where_they_could_emphasise(text, expected):
+    assert markdown_inline(text) == expected
 
 
 def test_html_and_comments_are_escaped():

@@ -18,7 +18,7 @@ from bot.model import (
     NotesConfig, NotesProvider, Occurrence,
 )
 from bot.render import Links, RenderError, Renderer, build_context
-from factories import CALENDAR_URL, JOIN_URL, MEETING_REPO, make_meeting
+from tests.factories import CALENDAR_URL, JOIN_URL, MEETING_REPO, make_meeting
 
 REFERENCE = Path(__file__).parent / "samples" / "notes-2023-09-11-security-collab-space.md"
 ISSUE_URL = "https://github.com/openjs-foundation/security-collab-space/issues/59"
@@ -435,7 +435,7 @@ def test_check_skips_notes_and_event_that_are_not_used(tmp_path):
 
 
 def test_sample_occurrence_for_a_feed_or_a_bad_zone():
-    from factories import make_slot
+    from tests.factories import make_slot
 
     meeting = make_meeting(slots=(make_slot(start=None, rrule=None, timezone="Not/AZone", ics_url="https://x"),))
     sample = render.sample_occurrence(meeting)

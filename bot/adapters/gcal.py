@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 import socket
@@ -17,7 +18,6 @@ from bot.ports import EventDraft, Forbidden, NotFound, RateLimited, ServiceError
 from bot.settings import Settings
 
 SCOPE = "https://www.googleapis.com/auth/calendar.events"  # the narrowest scope that can write events
-TIMEOUT_SECONDS = 20
 READ_RETRIES = 3
 WRITE_RATE_RETRIES = 3
 PAGE_SIZE = 250
@@ -60,6 +60,15 @@ def _wall(value: dict) -> tuple[str, str]:
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
     return moment.isoformat(timespec="seconds"), zone
+
+
+class _Exists(ServiceError):
+    """Insert refused with 409: an event with that id is already there."""
+
+
+def event_id_for(key: str) -> str:
+    """A stable event id for an artifact key, in the base32hex alphabet Google requires."""
+    return "mb" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
 
 def record(event: dict) -> EventRecord:
@@ -114,7 +123,7 @@ class GoogleCalendar:
             credentials = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
         except (ValueError, KeyError) as exc:
             raise ServiceError(BAD_KEY.format(where=where, why=type(exc).__name__)) from None
-        http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=TIMEOUT_SECONDS))
+        http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=settings.http_timeout))
         options = {"api_endpoint": settings.google_calendar_api_url} if settings.google_calendar_api_url else None
         service = build("calendar", "v3", http=http, static_discovery=True, client_options=options, cache_discovery=False)
         return cls(service, info.get("client_email", "the service account"))
@@ -137,8 +146,18 @@ class GoogleCalendar:
         return tuple(found)
 
     def create(self, calendar_id: str, draft: EventDraft) -> EventRecord:
-        request = self._service.events().insert(calendarId=calendar_id, body=body(draft), sendUpdates="none")
-        return record(self._execute(request, calendar_id, write=True))
+        """Insert with an id derived from the key, so a repeated insert (httplib2 re-sends a POST whose
+        connection dropped; a 5xx may have been applied) is refused with 409 instead of duplicating.
+        A 409 means the event exists (perhaps cancelled by hand): it is then brought up to date.
+        """
+        event_id = event_id_for(draft.key)
+        request = self._service.events().insert(
+            calendarId=calendar_id, body={**body(draft), "id": event_id}, sendUpdates="none"
+        )
+        try:
+            return record(self._execute(request, calendar_id, write=True))
+        except _Exists:
+            return self.update(calendar_id, event_id, draft)
 
     def update(self, calendar_id: str, event_id: str, draft: EventDraft) -> EventRecord:
         request = self._service.events().patch(
@@ -172,6 +191,8 @@ class GoogleCalendar:
     def _translate(self, exc, calendar_id: str) -> ServiceError:
         status = int(exc.resp.status)
         reason = _reason(exc)
+        if status == 409:
+            return _Exists(FAILED.format(calendar=calendar_id, status=status, reason=reason or "duplicate"))
         if status in (404, 410):
             return NotFound(NOT_SHARED.format(calendar=calendar_id, email=self.email))
         if status == 429 or reason in RATE_REASONS:

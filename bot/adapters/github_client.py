@@ -12,7 +12,6 @@ from github import Auth, GithubException, GithubRetry
 from bot.ports import Forbidden, NotFound, RateLimited, ServiceError, Conflict
 from bot.settings import Settings
 
-TIMEOUT_SECONDS = 15
 PER_PAGE = 100
 USER_AGENT = "meeting-bot"
 
@@ -27,8 +26,14 @@ NO_INSTALLATION = "GitHub App: no installation found for {repo}; install the app
 
 
 def _retry(settings: Settings) -> GithubRetry:
-    """Reads are retried on connection errors, 5xx and short rate limits; writes never blindly."""
+    """Reads are retried on connection errors, 5xx and short rate limits; writes never blindly.
+
+    A rate limit that resets later than MEETING_BOT_MAX_RATE_LIMIT_WAIT fails at once; a
+    Retry-After header is honoured up to that cap.
+    """
+    extra = {"retry_after_max": int(settings.max_rate_limit_wait)} if _takes_retry_after_max() else {}
     return GithubRetry(
+        **extra,
         total=3,
         connect=3,
         read=2,
@@ -42,10 +47,18 @@ def _retry(settings: Settings) -> GithubRetry:
     )
 
 
+def _takes_retry_after_max() -> bool:
+    import inspect
+
+    from urllib3.util.retry import Retry
+
+    return "retry_after_max" in inspect.signature(Retry.__init__).parameters
+
+
 def _options(settings: Settings) -> dict:
     return dict(
         base_url=settings.github_api_url,
-        timeout=TIMEOUT_SECONDS,
+        timeout=max(1, round(settings.http_timeout)),  # PyGithub takes whole seconds
         user_agent=USER_AGENT,
         per_page=PER_PAGE,
         retry=_retry(settings),

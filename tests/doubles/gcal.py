@@ -45,10 +45,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+import google_auth_httplib2
+import httplib2
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from dateutil.rrule import rrulestr
+from google.oauth2 import service_account
+from googleapiclient.discovery import build
 
 from . import gcal_check
 
@@ -1437,11 +1441,6 @@ def calendar_service(url: str, key: dict, scopes: tuple[str, ...] = (SCOPE_EVENT
     and no proxy: static discovery (no discovery fetch), service-account
     credentials from the key (its token_uri names the token endpoint).
     """
-    import google_auth_httplib2
-    import httplib2
-    from google.oauth2 import service_account
-    from googleapiclient.discovery import build
-
     credentials = service_account.Credentials.from_service_account_info(key, scopes=list(scopes))
     http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout, proxy_info=None))
     return build("calendar", "v3", http=http, static_discovery=True,
