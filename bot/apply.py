@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-from bot.model import EventRecord, IssueRecord, Meeting, NotesRecord
+from bot.model import EventRecord, IssueRecord, Meeting, NotesProvider, NotesRecord
 from bot.plan import (
     Action,
     CancelEvent,
@@ -18,8 +18,13 @@ from bot.plan import (
     UpdateIssue,
     UpdateNotes,
 )
-from bot.ports import Calendar, IssueStore, NotesStore
+from bot.ports import Access, Calendar, Forbidden, IssueStore, NotesStore
 
+NO_PUSH = (
+    "{repo}: these credentials cannot write to the repository, so the notes file cannot be committed; "
+    "give the token Contents: write (or use [notes] provider = \"none\")"
+)
+NO_TRIAGE = "{repo}: these credentials cannot label issues, so GitHub would drop the labels {labels}; give them Issues: write"
 CREATED_ISSUE = "created issue #{number} {url}"
 UPDATED_ISSUE = "updated the agenda of #{number}"
 CLOSED_ISSUE = "closed #{number}"
@@ -66,8 +71,12 @@ class Applier:
         report: Callable[[str], None],
     ) -> None:
         self.issues, self.notes, self.calendar, self.report = issues, notes, calendar, report
+        self._checked = False
 
     def apply(self, meeting: Meeting, action: Action, existing: Existing) -> Existing:
+        if not self._checked:
+            preflight(meeting, self.issues.access(meeting.repo))
+            self._checked = True
         method = getattr(self, "_" + type(action).__name__)
         return method(meeting, action, existing)
 
@@ -110,6 +119,16 @@ class Applier:
         self.calendar.cancel(a.calendar_id, a.event_id)
         self.report(CANCELLED_EVENT.format(id=a.event_id, why=a.why))
         return dataclasses.replace(existing, events=tuple(e for e in existing.events if e.id != a.event_id))
+
+
+def preflight(meeting: Meeting, access: Access | None) -> None:
+    """Before the first write: refuse what GitHub would refuse or silently drop, with the fix."""
+    if access is None:
+        return
+    if meeting.notes.provider is NotesProvider.REPO and not access.push:
+        raise Forbidden(NO_PUSH.format(repo=meeting.repo))
+    if meeting.issue.labels and not access.triage:
+        raise Forbidden(NO_TRIAGE.format(repo=meeting.repo, labels=", ".join(meeting.issue.labels)))
 
 
 class DryApplier:

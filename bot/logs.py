@@ -8,6 +8,7 @@ import sys
 from typing import Iterable
 
 LOGGER = "meeting_bot"
+LIBRARY_LOGGER = "github"
 MASK = "***"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
@@ -64,4 +65,8 @@ def setup(fmt: str = "text", debug: bool = False, secrets: Iterable[str] = (), s
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
+    library = logging.getLogger(LIBRARY_LOGGER)  # PyGithub's retry messages: through our format and filter
+    library.handlers[:] = [handler]
+    library.setLevel(logging.DEBUG if debug else logging.WARNING)
+    library.propagate = False
     return logger

@@ -37,7 +37,18 @@ class AgendaSource(Protocol):
     def collect(self, meeting: Meeting) -> Agenda: ...
 
 
+@dataclass(frozen=True)
+class Access:
+    """What the credentials may do in a repository, as GitHub reports it."""
+
+    push: bool
+    triage: bool
+
+
 class IssueStore(Protocol):
+    def access(self, repo: str) -> Access | None:
+        """The credentials' permissions on `repo`, or None when GitHub does not say (App tokens)."""
+
     def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
         """The issues of `repo` whose body carries one of `keys`, oldest first per key.
 

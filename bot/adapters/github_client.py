@@ -91,6 +91,14 @@ def make_client(settings: Settings, repo: str | None = None) -> github.Github:
     return github.Github(auth=auth, **_options(settings))
 
 
+def _rate_limited(exc: Exception) -> bool:
+    """A 403 or 429 that GitHub marks as a rate limit by its headers (the body may have been consumed by a retry)."""
+    if getattr(exc, "status", None) not in (403, 429):
+        return False
+    headers = {k.lower(): v for k, v in (getattr(exc, "headers", None) or {}).items()}
+    return headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+
+
 def _message(exc: GithubException) -> str:
     data = exc.data if isinstance(exc.data, dict) else {}
     return str(data.get("message") or "no message").splitlines()[0][:200]
@@ -100,7 +108,7 @@ def translate(exc: Exception, what: str, settings_cap: float = 60.0, url: str = 
     """A PyGithub or requests exception as one of our typed errors, with a one-line message."""
     if isinstance(exc, github.BadCredentialsException):
         return ServiceError(BAD_CREDENTIALS)
-    if isinstance(exc, github.RateLimitExceededException):
+    if isinstance(exc, github.RateLimitExceededException) or _rate_limited(exc):
         return RateLimited(RATE_LIMITED.format(what=what, cap=settings_cap))
     if isinstance(exc, github.UnknownObjectException) or getattr(exc, "status", None) == 404:
         return NotFound(NOT_FOUND.format(what=what))

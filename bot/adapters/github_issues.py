@@ -10,6 +10,7 @@ import github
 from bot import markers
 from bot.adapters.github_client import github_errors
 from bot.model import IssueRecord
+from bot.ports import Access
 
 
 def _record(issue) -> IssueRecord:
@@ -52,6 +53,13 @@ class GitHubIssues:
                     break
         return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
 
+    def access(self, repo: str) -> Access | None:
+        with self._errors(f"reading {repo}"):
+            permissions = self._client.get_repo(repo).permissions
+        if permissions is None:
+            return None
+        return Access(push=bool(permissions.push), triage=bool(permissions.triage or permissions.push))
+
     def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
         with self._errors(f"creating the meeting issue in {repo}"):
             issue = self._repo(repo).create_issue(title=title, body=body, labels=list(labels))
@@ -66,6 +74,7 @@ class GitHubIssues:
     def close(self, repo: str, number: int, comment: str) -> None:
         with self._errors(f"closing {repo}#{number}"):
             issue = self._repo(repo).get_issue(number)
-            if comment:
+            # A run that died between the comment and the close must not comment twice.
+            if comment and not any(c.body == comment for c in issue.get_comments()):
                 issue.create_comment(comment)
             issue.edit(state="closed", state_reason="completed")
