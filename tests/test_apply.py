@@ -29,4 +29,5 @@ def test_labels_need_triage_even_without_notes():
 def test_enough_access_passes():
     meeting = make_meeting(issue=IssueConfig(labels=("meeting",)))
     apply_mod.preflight(meeting, Access(push=True, triage=True))
-    apply_mod.preflight(make_meeting(notes=NotesConfig(provider=NotesProvider.NONE)), Access(push=False, triage=False))
+    no_writes_needed = make_meeting(notes=NotesConfig(provider=NotesProvider.NONE), issue=IssueConfig(labels=()))
+    apply_mod.preflight(no_writes_needed, Access(push=False, triage=False))
