@@ -185,10 +185,22 @@ class Agenda:
     repos: tuple[str, ...] = ()
     groups: tuple[AgendaGroup, ...] = ()
     warnings: tuple[str, ...] = ()
+    omitted: int = 0  # items left out so the document fits its service's size limit
 
     @property
     def items(self) -> tuple[AgendaItem, ...]:
         return tuple(item for group in self.groups for item in group.items)
+
+    def first(self, count: int) -> "Agenda":
+        """The agenda cut to its first `count` items, counting the rest as omitted."""
+        groups, left = [], count
+        for group in self.groups:
+            if left <= 0:
+                break
+            groups.append(AgendaGroup(group.repo, group.items[:left]))
+            left -= len(group.items)
+        kept = sum(len(g.items) for g in groups)
+        return Agenda(self.label, self.orgs, self.repos, tuple(groups), self.warnings, len(self.items) - kept + self.omitted)
 
     @property
     def empty(self) -> bool:

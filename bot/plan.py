@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Callable
 
 from bot import markers
 from bot.model import (
@@ -20,6 +21,8 @@ from bot.ports import EventDraft
 from bot.render import Links, Renderer, build_context
 
 REGIONS = ("links", "agenda")
+MAX_ISSUE_BODY = 65536  # GitHub's limit on an issue body
+MAX_EVENT_DESCRIPTION = 8192  # what Google Calendar keeps of a description
 ISSUE_REGION = "agenda"
 
 STARTED = "the meeting has started: nothing of it is edited any more"
@@ -130,6 +133,26 @@ class _Builder:
         return Plan(tuple(self.actions), tuple(self.notices))
 
 
+def size(text: str) -> int:
+    """Length as the services count it (UTF-16 code units), so emoji count twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(agenda: Agenda, render: Callable[[Agenda], str], limit: int, final: Callable[[str], str] = str) -> str:
+    """`render(agenda)`, or with as many agenda items as keep `final(text)` within `limit`, noting the rest."""
+    text = render(agenda)
+    if size(final(text)) <= limit:
+        return text
+    low, high = 0, len(agenda.items)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(final(render(agenda.first(middle)))) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return render(agenda.first(low))
+
+
 def survivor(issues: tuple[IssueRecord, ...]) -> IssueRecord | None:
     """The issue that counts when several carry the key: the first one made."""
     return min(issues, key=lambda issue: issue.number) if issues else None
@@ -185,13 +208,20 @@ def plan(
     if issue is None:
         _plan_create(meeting, occurrence, agenda, existing, options, renderer, out)
         return out.done()
-    ctx = build_context(meeting, occurrence, agenda, links(meeting, occurrence, existing, issue), title=issue.title)
+    lnk = links(meeting, occurrence, existing, issue)
+    ctx = build_context(meeting, occurrence, agenda, lnk, title=issue.title)
     _plan_duplicates(meeting, occurrence, existing.issues, issue, out)
-    _plan_issue_refresh(meeting, issue, renderer.issue(ctx), out)
+    rendered = fit(
+        agenda,
+        lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, issue.title)),
+        MAX_ISSUE_BODY,
+        final=lambda text: refresh(issue.body, text)[0],
+    )
+    _plan_issue_refresh(meeting, issue, rendered, out)
     _plan_previous(meeting, existing, issue, options, out)
     notes_ready = _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out)
     if notes_ready and options.calendar:
-        _plan_event(meeting, occurrence, existing, ctx, renderer, issue, out)
+        _plan_event(meeting, occurrence, agenda, existing, renderer, issue, out)
     return out.done()
 
 
@@ -200,8 +230,9 @@ def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: 
         out.notices.append(SKIPPED_EMPTY)
         return
     title = renderer.title(meeting, occurrence)
-    ctx = build_context(meeting, occurrence, agenda, links(meeting, occurrence, existing, None), title=title)
-    out.actions.append(CreateIssue(meeting.repo, title, renderer.issue(ctx), meeting.issue.labels))
+    lnk = links(meeting, occurrence, existing, None)
+    body = fit(agenda, lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, title)), MAX_ISSUE_BODY)
+    out.actions.append(CreateIssue(meeting.repo, title, body, meeting.issue.labels))
 
 
 def _plan_duplicates(meeting, occurrence, issues, keep: IssueRecord, out: _Builder) -> None:
@@ -258,14 +289,16 @@ def _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out: _Build
     return True
 
 
-def event_draft(meeting: Meeting, occurrence: Occurrence, ctx: dict, renderer: Renderer, issue: IssueRecord) -> EventDraft:
-    join = links(meeting, occurrence, Existing(), issue).join
+def event_draft(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, lnk: Links, renderer, issue: IssueRecord) -> EventDraft:
+    def describe(ag: Agenda) -> str:
+        return renderer.event(build_context(meeting, occurrence, ag, lnk, issue.title))
+
     return EventDraft(
         key=occurrence.key,
         meeting_id=meeting.id,
         summary=issue.title,
-        description=renderer.event(ctx),
-        location=join or "",
+        description=fit(agenda, describe, MAX_EVENT_DESCRIPTION),
+        location=lnk.join or "",
         start=occurrence.start.replace(tzinfo=None).isoformat(timespec="seconds"),
         end=occurrence.end.replace(tzinfo=None).isoformat(timespec="seconds"),
         timezone=occurrence.timezone,
@@ -279,11 +312,11 @@ def _differs(event: EventRecord, draft: EventDraft) -> bool:
     return ours != theirs or event.status == "cancelled"
 
 
-def _plan_event(meeting, occurrence, existing, ctx, renderer, issue, out: _Builder) -> None:
+def _plan_event(meeting, occurrence, agenda, existing: Existing, renderer, issue, out: _Builder) -> None:
     if meeting.calendar.provider is not CalendarProvider.GOOGLE:
         return
     calendar_id = meeting.calendar.calendar_id
-    draft = event_draft(meeting, occurrence, ctx, renderer, issue)
+    draft = event_draft(meeting, occurrence, agenda, links(meeting, occurrence, existing, issue), renderer, issue)
     events = sorted(existing.events, key=lambda event: event.id)
     if not events:
         out.actions.append(CreateEvent(calendar_id, draft))

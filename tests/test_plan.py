@@ -38,7 +38,7 @@ from bot.plan import (
     plan,
     plan_sweep,
 )
-from bot.render import Renderer
+from bot.render import Links, Renderer
 from tests.factories import MEETING_REPO, make_meeting
 
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -214,7 +214,8 @@ def test_a_moved_meeting_moves_its_event():
 def test_event_times_are_wall_clock_in_the_meeting_zone_across_dst():
     m = meeting()
     winter = dt.datetime(2023, 11, 6, 8, 30, tzinfo=ZONE)  # the Monday after the fall-back change
-    draft = planmod.event_draft(m, occurrence(winter), {}, _EventOnly(), IssueRecord(1, ISSUE_URL, "T", "", "open"))
+    lnk = Links(ISSUE_URL, None, None, None)
+    draft = planmod.event_draft(m, occurrence(winter), agenda(), lnk, _EventOnly(), IssueRecord(1, ISSUE_URL, "T", "", "open"))
     assert (draft.start, draft.end, draft.timezone) == ("2023-11-06T08:30:00", "2023-11-06T09:30:00", "America/Los_Angeles")
     assert occurrence(winter).start_utc.hour == 16 and occurrence(START).start_utc.hour == 15
 
@@ -250,3 +251,43 @@ def test_a_calendar_waits_for_the_notes():
     actions = plan(m, occ, ag, existing, BEFORE, Options(), RENDERER).actions
     assert [type(a) for a in actions] == [CreateNotes]
     assert not any(isinstance(a, CreateEvent) for a in actions)
+
+
+def _big_agenda(count: int) -> Agenda:
+    title = "A long agenda item title that someone wrote with a lot of detail in it, repeated " * 2
+    items = tuple(
+        AgendaItem(MEETING_REPO, n, f"{title} {n}", f"https://github.com/{MEETING_REPO}/issues/{n}")
+        for n in range(1, count + 1)
+    )
+    return Agenda("security-agenda", ("openjs-foundation",), (), (AgendaGroup(MEETING_REPO, items),))
+
+
+def test_an_agenda_too_big_for_github_is_cut_with_a_note():
+    big = _big_agenda(5000)
+    (create,) = plan(meeting(), occurrence(), big, BASE, BEFORE, Options(), RENDERER).actions
+    assert planmod.size(create.body) <= planmod.MAX_ISSUE_BODY
+    shown = create.body.count("](https://github.com/")
+    assert 100 < shown < 5000
+    assert f"…and {5000 - shown} more labeled items" in create.body
+    assert markers.find_key(create.body) == "security-collab-space/2023-09-11"
+
+
+def test_an_event_description_is_cut_to_googles_limit():
+    lnk = Links(ISSUE_URL, NOTES_URL, None, None)
+    issue = IssueRecord(59, ISSUE_URL, "T", "", "open")
+    draft = planmod.event_draft(meeting(), occurrence(), _big_agenda(300), lnk, RENDERER, issue)
+    assert planmod.size(draft.description) <= planmod.MAX_EVENT_DESCRIPTION
+    assert "more items" in draft.description and ISSUE_URL in draft.description
+
+
+def test_agenda_first_keeps_groups_in_order_and_counts_the_rest():
+    two = Agenda("l", (), (), (AgendaGroup("a/a", agenda(1, 2).items), AgendaGroup("b/b", agenda(3).items)))
+    cut = two.first(2)
+    assert [g.repo for g in cut.groups] == ["a/a"] and cut.omitted == 1
+    assert two.first(0).groups == () and two.first(0).omitted == 3
+
+
+def test_a_long_title_is_cut_to_githubs_limit():
+    m = meeting(name="Working group " * 40)
+    (create,) = plan(m, occurrence(), agenda(17), BASE, BEFORE, Options(), RENDERER).actions
+    assert len(create.title) <= 256
