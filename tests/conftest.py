@@ -18,6 +18,17 @@ SAMPLES = Path(__file__).resolve().parent / "samples"
 
 netguard.install()
 
+from tests.figures import FAULT_FIGURES  # noqa: E402 - filled by tests/test_faults.py
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FAULT_FIGURES["cases"]:
+        terminalreporter.write_line(
+            "fault injection: {cases} cases run, duplicates found: {duplicates}, artifacts lost: {lost}".format(
+                **FAULT_FIGURES
+            )
+        )
+
 
 @pytest.fixture
 def github():
