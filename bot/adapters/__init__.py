@@ -6,24 +6,8 @@ import functools
 from typing import Sequence
 
 from bot.model import CalendarProvider, Meeting, NotesProvider
-from bot.ports import ServiceError
 from bot.runner import Services
 from bot.settings import Settings
-
-HACKMD_UNAVAILABLE = "notes provider 'hackmd' is not available in this version; use 'repo' or 'none'"
-
-
-class _Unavailable:
-    """Stands in for a service this version cannot reach; fails the meeting with a clear line."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-    def __getattr__(self, name: str):
-        def fail(*args, **kwargs):
-            raise ServiceError(self.message)
-
-        return fail
 
 
 class _Lazy:
@@ -79,7 +63,9 @@ def _notes(meeting: Meeting, client, settings: Settings):
     if meeting.notes.provider is NotesProvider.NONE:
         return None
     if meeting.notes.provider is NotesProvider.HACKMD:
-        return _Unavailable(HACKMD_UNAVAILABLE)
+        from bot.adapters.hackmd import HackMDNotes
+
+        return HackMDNotes.from_settings(settings)  # no HACKMD_TOKEN: a ServiceError that fails the meeting
     from bot.adapters.repo_notes import RepoNotes
 
     return RepoNotes(client(), settings.github_api_url, cap=settings.max_rate_limit_wait)

@@ -1,0 +1,333 @@
+"""The NotesStore for `provider = "hackmd"`: one HackMD note per occurrence, through HackMD's REST API v1.
+
+Where each shape comes from (HackMD's published API documentation):
+
+- [USER] https://hackmd.io/@hackmd-api/user-notes-api: `GET /notes` (metadata, no content),
+  `GET /notes/{noteId}` (with `content`), `POST /notes` (201, the note), `PATCH /notes/{noteId}` (202).
+- [TEAM] https://hackmd.io/@hackmd-api/team-notes-api: `GET|POST /teams/{teamPath}/notes`,
+  `PATCH /teams/{teamPath}/notes/{noteId}`; "use GET /notes/:noteId to retrieve the note content".
+- [AUTH] https://hackmd.io/@hackmd-api/api-authorization: `Authorization: Bearer <token>`.
+- [POLICY] https://hackmd.io/@hackmd-api/api-policy: 100 calls every 5 minutes and a monthly quota;
+  `X-RateLimit-UserLimit`, `X-RateLimit-UserRemaining`, `X-RateLimit-UserReset` (a Unix time).
+- [OPENAPI] HackMD's OpenAPI description ("HackMD OpenAPI" 1.0.0, as generated into the official client,
+  hackmdio/api-client `nodejs/src/generated/types.gen.ts`): the `NoteType` fields, the permission enums,
+  201 or 207 `{note, error}` on create, 202 on update, error bodies `{"error": ...}` or `{"message": ...}`,
+  429 `{"error": {"code": "quota_exceeded", ...}}` when the monthly quota is spent.
+
+Finding a note again by its key, not its title: the list endpoints return metadata without content [TEAM],
+so at creation the note also gets a tag derived from the key, `meeting-bot-<meeting-id>-<date>`, where
+HackMD reads tags [USER example: "###### tags: `Personal` `test`" gives tags ["Personal", "test"]]: a
+`###### tags:` line after the key line, or a `tags:` line in the content's YAML front matter when it has
+one (front matter tags replace the `######` line's, as in HackMD's open-source CodiMD, `extractNoteTags`).
+`find` lists the workspace (team or personal), fetches the notes carrying the tag, oldest first, and
+takes the first whose content carries the key line. Two calls a pass when the note exists. Right after
+creating, `create` looks again: if another run made the occurrence's note at the same moment, the oldest
+stays, the one just made is deleted, and Conflict tells the runner to read again, so one note remains.
+
+Permissions (`readPermission`, `writePermission`, `commentPermission`) are sent once, at creation; later
+writes send only `content`, so the bot never reverts permissions a human changed, and only the agenda
+region the planner rewrote differs. The note's URL is its `publishLink`, unknown until the note exists,
+so `url_for` gives None and the planner links the issue on the next round.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any, Callable
+from urllib.parse import quote
+
+import requests
+
+from bot import markers
+from bot.model import Meeting, NotesRecord
+from bot.ports import Conflict, Forbidden, NotFound, RateLimited, ServiceError
+from bot.settings import Settings
+
+log = logging.getLogger("meeting_bot")
+
+DEFAULT_TIMEOUT = 15.0
+ATTEMPTS = 4  # one call and up to three retries
+BACKOFF_SECONDS = 1.0
+RESET_MARGIN_SECONDS = 1.0
+MESSAGE_LIMIT = 200
+USER_AGENT = "meeting-bot"
+TAG_PREFIX = "meeting-bot-"
+TAGS_LINE = "###### tags: `{tag}`"
+QUOTA_CODE = "quota_exceeded"
+
+NO_TOKEN = "HackMD notes need HACKMD_TOKEN: set it to an API token made in HackMD under Settings > API"
+BAD_TOKEN = "HackMD rejected HACKMD_TOKEN (401): check it, or make a new one in HackMD under Settings > API"
+FORBIDDEN = "{what}: permission denied by HackMD (403: {message})"
+NOT_FOUND = "{what}: not found on HackMD, or not visible to the HACKMD_TOKEN user (404)"
+NOTE_GONE = "HackMD note {id}: deleted meanwhile (404); the next round looks for the note again"
+RATE_LIMITED = "{what}: HackMD's rate limit (429) does not lift within the {cap:.0f} s the bot waits"
+QUOTA_SPENT = "{what}: HackMD's monthly API quota is spent (429 {code}): {message}"
+FAILED = "{what}: HackMD answered {status}: {message}"
+UNREACHABLE = "{what}: cannot reach HackMD at {url} ({kind})"
+BAD_ANSWER = "{what}: HackMD's answer is not the JSON its API documents"
+PARTLY_CREATED = "HackMD created note {url} but reported a problem (207): {message}"
+CREATED_MEANWHILE = "another run made the notes at the same moment: keeping {url}, removed the second one"
+FRONT_MATTER_TAGS = (
+    "the notes template's YAML front matter sets tags, which hide the bot's tag {tag!r} from HackMD; "
+    "move those tags to a '###### tags:' line"
+)
+TEAM = "HackMD team {team!r}"
+PERSONAL = "the HACKMD_TOKEN user's HackMD workspace"
+NOTE = "HackMD note {id}"
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>(?:.*\r?\n)*?)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
+_TAGS_KEY = re.compile(r"^tags[ \t]*:", re.MULTILINE)
+
+
+def note_tag(key: str) -> str:
+    """The tag that finds an occurrence's note: `meeting-bot-<meeting-id>-<date>` (one to one, the date is last)."""
+    return TAG_PREFIX + key.replace("/", "-")
+
+
+def tagged(content: str, tag: str) -> str:
+    """`content` with `tag` where HackMD reads tags: its YAML front matter if it has one, else a last line."""
+    front = _FRONT_MATTER.match(content)
+    if front is None:
+        return content + ("" if content.endswith("\n") or not content else "\n") + TAGS_LINE.format(tag=tag) + "\n"
+    if _TAGS_KEY.search(front.group("yaml")):
+        raise ServiceError(FRONT_MATTER_TAGS.format(tag=tag))
+    end = front.end("yaml")
+    return content[:end] + f"tags: {tag}\n" + content[end:]
+
+
+def has_tag(note: dict, tag: str) -> bool:
+    """Whether a listed note carries `tag`; case aside, as the docs' own example changes a tag's case."""
+    return tag.casefold() in {str(t).casefold() for t in note.get("tags") or ()}
+
+
+def record(note: Any, content: str | None = None) -> NotesRecord | None:
+    """A note of the API [OPENAPI `SingleNote`] as our value, its URL the `publishLink`; None if malformed."""
+    if not isinstance(note, dict):
+        return None
+    text = note.get("content") if content is None else content
+    url, note_id = note.get("publishLink"), note.get("id")
+    if not (isinstance(text, str) and isinstance(url, str) and url and isinstance(note_id, str) and note_id):
+        return None
+    return NotesRecord(url=url, content=text, ref=note_id)
+
+
+def error_message(body: Any) -> str:
+    """The one-line message of an error body: `{"error": str}`, `{"error": {"message"}}` or `{"message"}`."""
+    detail = (body.get("error") or body.get("message")) if isinstance(body, dict) else None
+    if isinstance(detail, dict):
+        detail = detail.get("message")
+    text = str(detail or "no message").strip().splitlines()
+    return (text[0] if text else "no message")[:MESSAGE_LIMIT]
+
+
+def _quota_code(body: Any) -> str | None:
+    detail = body.get("error") if isinstance(body, dict) else None
+    return detail.get("code") if isinstance(detail, dict) else None
+
+
+def translate(status: int, body: Any, what: str, cap: float) -> ServiceError:
+    """An error answer as one of our typed errors, with a one-line message and no secret."""
+    message = error_message(body)
+    if status == 401:
+        return ServiceError(BAD_TOKEN)
+    if status == 403:
+        return Forbidden(FORBIDDEN.format(what=what, message=message))
+    if status == 404:
+        return NotFound(NOT_FOUND.format(what=what))
+    if status == 429 and _quota_code(body) == QUOTA_CODE:
+        return RateLimited(QUOTA_SPENT.format(what=what, code=QUOTA_CODE, message=message))
+    if status == 429:
+        return RateLimited(RATE_LIMITED.format(what=what, cap=cap))
+    return ServiceError(FAILED.format(what=what, status=status, message=message))
+
+
+def rate_wait(headers: Any, now: float) -> float | None:
+    """Seconds until a 429 lifts: `Retry-After` if sent, else `X-RateLimit-UserReset` [POLICY], else None."""
+    retry_after = (headers.get("Retry-After") or "").strip()
+    if retry_after.isdigit():
+        return float(retry_after)
+    try:
+        reset = float(headers.get("X-RateLimit-UserReset") or "")
+    except ValueError:
+        return None
+    reset = reset / 1000 if reset > 1e11 else reset  # a time in milliseconds, as HackMD's other times are
+    return max(0.0, reset - now) + RESET_MARGIN_SECONDS
+
+
+def _kind(exc: requests.RequestException) -> str:
+    return "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
+
+
+def _backoff(attempt: int) -> float:
+    return BACKOFF_SECONDS * 2**attempt
+
+
+class HackMDNotes:
+    """Notes in a HackMD team's workspace (`notes.hackmd_team`), or the token user's own."""
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str,
+        cap: float = 60.0,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._timeout = timeout
+        self._api_url = api_url.rstrip("/")
+        self._cap, self._sleep, self._clock = cap, sleep, clock
+        self._session = requests.Session()
+        self._session.headers.update(
+            {"Authorization": f"Bearer {token}", "Accept": "application/json", "User-Agent": USER_AGENT}
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HackMDNotes:
+        """The store for the settings; a missing HACKMD_TOKEN is one clear ServiceError."""
+        if settings.hackmd_token is None:
+            raise ServiceError(NO_TOKEN)
+        return cls(
+            settings.hackmd_token.reveal(), settings.hackmd_api_url, settings.max_rate_limit_wait,
+            timeout=settings.http_timeout,
+        )
+
+    def url_for(self, meeting: Meeting, ref: str) -> str | None:
+        return None  # the publishLink exists only once the note does
+
+    def find(self, meeting: Meeting, ref: str, key: str) -> NotesRecord | None:
+        tag = note_tag(key)
+        _, listed = self._call("GET", _notes_path(meeting), _workspace(meeting))
+        if not isinstance(listed, list):
+            raise ServiceError(BAD_ANSWER.format(what=_workspace(meeting)))
+        candidates = sorted((n for n in listed if isinstance(n, dict) and has_tag(n, tag)), key=_age)
+        for listed_note in candidates:
+            found = self._note_with_key(str(listed_note.get("id")), key)
+            if found is not None:
+                return found
+        return None
+
+    def create(self, meeting: Meeting, ref: str, key: str, title: str, content: str) -> NotesRecord:
+        body = {"title": title, "content": tagged(content, note_tag(key)), **_permissions(meeting)}
+        what = _workspace(meeting)
+        status, note = self._call("POST", _notes_path(meeting), what, body)
+        if status == 207 and isinstance(note, dict):  # created, with a problem beside [OPENAPI]
+            problem, note = note.get("error"), note.get("note")
+            url = note.get("publishLink") if isinstance(note, dict) else None
+            log.warning("%s: %s", meeting.id, PARTLY_CREATED.format(url=url, message=error_message({"error": problem})))
+        made = _as_record(note, body["content"], what)
+        self._yield_to_older(meeting, made, key)
+        return made
+
+    def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord:
+        try:
+            self._call("PATCH", _note_path(meeting, record.ref), NOTE.format(id=record.ref), {"content": content})
+        except NotFound:
+            raise Conflict(NOTE_GONE.format(id=record.ref)) from None
+        return NotesRecord(url=record.url, content=content, ref=record.ref)
+
+    def _yield_to_older(self, meeting: Meeting, made: NotesRecord, key: str) -> None:
+        """Another run may have made the occurrence's note at the same moment: the oldest stays, ours goes."""
+        first = self.find(meeting, key, key)
+        if first is None or first.ref == made.ref:
+            return
+        try:
+            self._call("DELETE", _note_path(meeting, made.ref), NOTE.format(id=made.ref))  # [TEAM, USER]: 204
+        except NotFound:
+            pass  # gone already
+        raise Conflict(CREATED_MEANWHILE.format(url=first.url))
+
+    def _note_with_key(self, note_id: str, key: str) -> NotesRecord | None:
+        """The note with its content [TEAM: "use GET /notes/:noteId"], if it is there and carries `key`."""
+        what = NOTE.format(id=note_id)
+        try:
+            _, note = self._call("GET", f"/notes/{quote(note_id, safe='')}", what)
+        except NotFound:
+            return None  # deleted between the listing and now
+        found = _as_record(note, None, what)
+        return found if markers.find_key(found.content) == key else None
+
+    def _call(self, method: str, path: str, what: str, body: Any = None) -> tuple[int, Any]:
+        """One API call: any call waits out a short rate limit; reads retry transient failures."""
+        for attempt in range(ATTEMPTS):
+            last = attempt == ATTEMPTS - 1
+            try:
+                response = self._session.request(method, self._api_url + path, json=body, timeout=self._timeout)
+            except requests.RequestException as exc:
+                if method != "GET" or last:
+                    raise ServiceError(UNREACHABLE.format(what=what, url=self._api_url, kind=_kind(exc))) from None
+                self._sleep(_backoff(attempt))
+                continue
+            delay = self._retry_delay(method, response, attempt)
+            if delay is None:
+                return _answer(response, what, self._cap)
+            self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover (the last attempt returns or raises)
+
+    def _retry_delay(self, method: str, response: requests.Response, attempt: int) -> float | None:
+        """How long to wait before calling again, or None to take this answer as final."""
+        last = attempt == ATTEMPTS - 1
+        if response.status_code == 429:
+            wait = rate_wait(response.headers, self._clock())
+            wait = _backoff(attempt) if wait is None else wait
+            if last or wait > self._cap or _quota_code(_json(response)) == QUOTA_CODE:
+                return None  # the answer becomes RateLimited
+            return wait
+        if response.status_code >= 500 and method == "GET" and not last:
+            return _backoff(attempt)
+        return None
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
+
+
+def _answer(response: requests.Response, what: str, cap: float) -> tuple[int, Any]:
+    """The status and JSON body (None if empty) of a success; an error status raises a typed error."""
+    status, body = response.status_code, _json(response)
+    if status >= 400:
+        raise translate(status, body, what, cap)
+    return status, body
+
+
+def _as_record(note: Any, content: str | None, what: str) -> NotesRecord:
+    found = record(note, content)
+    if found is None:
+        raise ServiceError(BAD_ANSWER.format(what=what))
+    return found
+
+
+def _age(note: dict) -> tuple:
+    """Oldest first [OPENAPI `createdAt`: milliseconds], the id breaking ties, so every run picks the same."""
+    created = note.get("createdAt")
+    return (created if isinstance(created, (int, float)) else float("inf"), str(note.get("id")))
+
+
+def _permissions(meeting: Meeting) -> dict:
+    """The permissions of the meeting file [USER/TEAM: readPermission, writePermission, commentPermission]."""
+    notes = meeting.notes
+    return {
+        "readPermission": notes.hackmd_read_permission,
+        "writePermission": notes.hackmd_write_permission,
+        "commentPermission": notes.hackmd_comment_permission,
+    }
+
+
+def _workspace(meeting: Meeting) -> str:
+    team = meeting.notes.hackmd_team
+    return TEAM.format(team=team) if team else PERSONAL
+
+
+def _notes_path(meeting: Meeting) -> str:
+    team = meeting.notes.hackmd_team
+    return f"/teams/{quote(team, safe='')}/notes" if team else "/notes"
+
+
+def _note_path(meeting: Meeting, note_id: str) -> str:
+    return f"{_notes_path(meeting)}/{quote(note_id, safe='')}"
