@@ -10,7 +10,7 @@ from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
 from bot.apply import Applier, DryApplier
-from bot.model import Agenda, Meeting, Occurrence
+from bot.model import Agenda, EventRecord, Meeting, Occurrence
 from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep
 from bot.ports import AgendaSource, Calendar, Conflict, IssueStore, NotesStore, ServiceError
 from bot.render import Links, RenderError, Renderer, build_context
@@ -117,6 +117,7 @@ def _run(meeting, services, renderer, request, now, out, say) -> None:
     feeds = _feeds(meeting, services)
     occurrence = _select(meeting, request, now, feeds, say)
     if occurrence is None:
+        _sweep_idle(meeting, services, request, now, feeds, out, say)  # a skipped date still loses its event
         return
     if occ_mod.has_started(occurrence, now):
         say(STARTED.format(date=occurrence.date.isoformat()))
@@ -133,8 +134,7 @@ def _run(meeting, services, renderer, request, now, out, say) -> None:
     existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
     if reader.calendar_error is not None:
         raise reader.calendar_error  # the issue and notes are done; the next run completes the event
-    if not request.dry_run:
-        _sweep(meeting, occurrence, reader, now, feeds, applier, existing)
+    _sweep(meeting, occurrence, reader, now, feeds, applier, existing)  # a dry run shows what it would cancel
 
 
 def _applier(meeting, services, request, out, say, reader):
@@ -177,13 +177,35 @@ def _apply_round(meeting, current: Plan, existing: Existing, applier, reader, ag
 def _sweep(meeting, occurrence, reader, now, feeds, applier, existing: Existing) -> None:
     if reader.calendar is None:
         return
-    future = reader.future_events()
-    if not future:
+    _cancel_dropped(meeting, reader.future_events(), now, feeds, applier, existing, keep=occurrence.key)
+
+
+def _sweep_idle(meeting, services, request, now, feeds, out, say) -> None:
+    """No occurrence is due: still cancel the bot's future events of occurrences no longer scheduled."""
+    calendar = services.calendar(meeting)
+    if calendar is None:
+        return
+    if request.dry_run:
+        applier = DryApplier(out, say, lambda ref: None)
+    else:
+        applier = Applier(services.issues, None, calendar, say)
+    future = calendar.find_meeting(meeting.calendar.calendar_id, meeting.id, now)
+    _cancel_dropped(meeting, future, now, feeds, applier, Existing())
+
+
+def _cancel_dropped(meeting, events, now, feeds, applier, existing: Existing, keep: str | None = None) -> None:
+    """Cancel the events (not ended) of occurrences no longer scheduled; one in progress is left alone."""
+    unstarted = tuple(e for e in events if _starts(e) > now)
+    if not unstarted:
         return
     until = now + dt.timedelta(days=SWEEP_DAYS)
-    scheduled = frozenset(o.key for o in occ_mod.occurrences(meeting, now, until, feeds)) | {occurrence.key}
-    for action in plan_sweep(meeting, future, scheduled).actions:
+    scheduled = frozenset(o.key for o in occ_mod.occurrences(meeting, now, until, feeds)) | {keep}
+    for action in plan_sweep(meeting, unstarted, scheduled).actions:
         applier.apply(meeting, action, existing)
+
+
+def _starts(event: EventRecord) -> dt.datetime:
+    return occ_mod.localize(dt.datetime.fromisoformat(event.start), event.timezone)
 
 
 class _Reader:

@@ -25,7 +25,7 @@ RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaEx
 
 NO_KEY = "calendar: no service-account key; set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT_JSON"
 BAD_KEY = "calendar: the service-account key {where} is not usable ({why})"
-AUTH_FAILED = "calendar: Google refused the service account's token request ({why}); check the key"
+AUTH_FAILED = "calendar {calendar}: Google refused the service account's token request ({why}); check the key"
 NOT_SHARED = "calendar {calendar}: not found, or not shared with {email} (404); share it with 'Make changes to events'"
 NO_WRITE = "calendar {calendar}: {email} may not change events (403 {reason}); share it with 'Make changes to events'"
 RATE_LIMITED = "calendar {calendar}: Google's rate limit persisted after retries (403/429 {reason})"
@@ -200,15 +200,15 @@ class GoogleCalendar:
         if status == 403:
             return Forbidden(NO_WRITE.format(calendar=calendar_id, email=self.email, reason=reason or "forbidden"))
         if status == 401:
-            return ServiceError(AUTH_FAILED.format(why="401 unauthorized"))
+            return ServiceError(AUTH_FAILED.format(calendar=calendar_id, why="401 unauthorized"))
         return ServiceError(FAILED.format(calendar=calendar_id, status=status, reason=reason or "no reason given"))
 
     def _transport(self, exc: Exception, calendar_id: str) -> ServiceError:
         from google.auth.exceptions import RefreshError, TransportError
 
         if isinstance(exc, RefreshError):
-            why = str(exc.args[0]).split(":")[0] if exc.args else "refused"
-            return ServiceError(AUTH_FAILED.format(why=why))
+            why = str(exc.args[0]).splitlines()[0][:200] if exc.args and str(exc.args[0]) else "refused"
+            return ServiceError(AUTH_FAILED.format(calendar=calendar_id, why=why))
         if isinstance(exc, (TransportError, OSError, socket.timeout)) or type(exc).__module__.startswith("httplib2"):
             return ServiceError(UNREACHABLE.format(calendar=calendar_id, kind=type(exc).__name__))
         raise exc
