@@ -244,6 +244,7 @@ class EventRecord:
     status: str = "confirmed"
     url: str = ""
     key: str = ""  # the artifact key the bot wrote into the event's private properties
+    extra: bool = False  # made for a chair's off-schedule occurrence (`--date --force`)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ DROPPED_EVENT = "{date} is no longer on the schedule"
 DUPLICATE_EVENT = "a second event for {date}"
 EVENT_KEY_PROPERTY = "meetingBotKey"
 EVENT_MEETING_PROPERTY = "meetingBotMeeting"
+EVENT_EXTRA_PROPERTY = "meetingBotExtra"  # "1" on an off-schedule occurrence's event: never swept
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,11 @@ def event_draft(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, lnk: L
         start=occurrence.start.replace(tzinfo=None).isoformat(timespec="seconds"),
         end=occurrence.end.replace(tzinfo=None).isoformat(timespec="seconds"),
         timezone=occurrence.timezone,
-        private={EVENT_KEY_PROPERTY: occurrence.key, EVENT_MEETING_PROPERTY: meeting.id},
+        private={
+            EVENT_KEY_PROPERTY: occurrence.key,
+            EVENT_MEETING_PROPERTY: meeting.id,
+            **({EVENT_EXTRA_PROPERTY: "1"} if occurrence.extra else {}),
+        },
     )
 
 
@@ -331,10 +336,10 @@ def plan_sweep(meeting: Meeting, events: tuple[EventRecord, ...], scheduled: fro
     """Cancel the bot's future events whose occurrence is no longer on the schedule.
 
     `events` are the bot's events of the meeting that have not started; `scheduled` holds the
-    keys of the occurrences that still happen.
+    keys of the occurrences that still happen. Events of a chair's extra occurrences stay.
     """
     if meeting.calendar.provider is not CalendarProvider.GOOGLE:
         return Plan()
     calendar_id = meeting.calendar.calendar_id
-    dropped = [event for event in events if event.status != "cancelled" and event.key and event.key not in scheduled]
+    dropped = [e for e in events if e.status != "cancelled" and e.key and not e.extra and e.key not in scheduled]
     return Plan(tuple(CancelEvent(calendar_id, e.id, DROPPED_EVENT.format(date=e.key.split("/", 1)[1])) for e in dropped))

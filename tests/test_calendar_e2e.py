@@ -514,3 +514,16 @@ def test_dry_run_only_reads_the_calendar_and_shows_the_event(cal):
     assert DRY_CANCEL_EVENT.format(id=before["id"], why=why) in cancel.stdout.splitlines()
     cal.only_reads()
     assert cal.events() == [before]
+
+
+def test_a_chairs_extra_meeting_keeps_its_event_when_the_regular_run_sweeps(cal):
+    extra_day = "2024-03-13"  # a Wednesday: off the Monday schedule
+    forced = cal.run("run", "--date", extra_day, "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    (extra,) = cal.bot_events(f"{MEETING_ID}/{extra_day}")
+    assert private(extra)["meetingBotExtra"] == "1"
+    cal.reset_logs()
+    regular = cal.run("run")  # the regular pass for 2024-03-11 sweeps events off the schedule
+    assert regular.returncode == 0, regular.stderr
+    assert cal.bot_events(f"{MEETING_ID}/{extra_day}")[0]["status"] == "confirmed"
+    assert ("calendar.events.delete", extra["id"]) not in cal.calendar_writes()

@@ -211,6 +211,15 @@ def test_a_moved_meeting_moves_its_event():
     assert "10:30" in issue_update.body
 
 
+def test_an_extra_occurrence_marks_its_event_so_no_sweep_cancels_it():
+    extra = dataclasses.replace(occurrence(), extra=True)
+    issue = IssueRecord(1, ISSUE_URL, "T", "", "open")
+    draft = planmod.event_draft(meeting(), extra, agenda(), Links(ISSUE_URL, None, None, None), _EventOnly(), issue)
+    assert draft.private[planmod.EVENT_EXTRA_PROPERTY] == "1"
+    regular = planmod.event_draft(meeting(), occurrence(), agenda(), Links(ISSUE_URL, None, None, None), _EventOnly(), issue)
+    assert planmod.EVENT_EXTRA_PROPERTY not in regular.private
+
+
 def test_event_times_are_wall_clock_in_the_meeting_zone_across_dst():
     m = meeting()
     winter = dt.datetime(2023, 11, 6, 8, 30, tzinfo=ZONE)  # the Monday after the fall-back change
@@ -238,7 +247,8 @@ def test_the_sweep_cancels_only_bot_events_of_dropped_occurrences():
     def event(key: str, status: str = "confirmed") -> EventRecord:
         return EventRecord(key, "s", "d", "", "2023-09-18T08:30:00", "2023-09-18T09:30:00", "UTC", status, key=key)
 
-    events = (event("m/2023-09-18"), event("m/2023-09-25"), event(""), event("m/2023-10-02", "cancelled"))
+    extra = dataclasses.replace(event("m/2023-09-19"), extra=True)  # a chair's --date --force meeting
+    events = (event("m/2023-09-18"), event("m/2023-09-25"), event(""), event("m/2023-10-02", "cancelled"), extra)
     actions = plan_sweep(meeting(), events, frozenset({"m/2023-09-25"})).actions
     assert [a.event_id for a in actions] == ["m/2023-09-18"]
     assert plan_sweep(make_meeting(), events, frozenset()).actions == ()

@@ -13,7 +13,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from bot.model import EventRecord
-from bot.plan import EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
+from bot.plan import EVENT_EXTRA_PROPERTY, EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
 from bot.ports import EventDraft, Forbidden, NotFound, RateLimited, ServiceError
 from bot.settings import Settings
 
@@ -87,6 +87,7 @@ def record(event: dict) -> EventRecord:
         status=event.get("status", "confirmed"),
         url=event.get("htmlLink", ""),
         key=private.get(EVENT_KEY_PROPERTY, ""),
+        extra=private.get(EVENT_EXTRA_PROPERTY) == "1",
     )
 
 
