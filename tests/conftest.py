@@ -74,6 +74,7 @@ def base_env(tmp_path: Path) -> dict:
         "LANG": "C.UTF-8",
         "PYTHONPATH": os.pathsep.join([str(GUARD_DIR), str(ROOT)]),
         "PYTHONDONTWRITEBYTECODE": "1",
+        **{k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")},  # subprocess coverage, when measured
     }
 
 

@@ -301,3 +301,36 @@ def test_a_long_title_is_cut_to_githubs_limit():
     m = meeting(name="Working group " * 40)
     (create,) = plan(m, occurrence(), agenda(17), BASE, BEFORE, Options(), RENDERER).actions
     assert len(create.title) <= 256
+
+
+def test_hackmd_notes_are_keyed_by_the_occurrence_not_a_path():
+    m = meeting(notes=NotesConfig(provider=NotesProvider.HACKMD, hackmd_team="wg"))
+    first = plan(m, occurrence(), agenda(17), BASE, BEFORE, Options(), RENDERER).actions[0]
+    existing = numbered(dataclasses.replace(BASE, issues=(_record(first),)))
+    (create,) = [a for a in plan(m, occurrence(), agenda(17), existing, BEFORE, Options(), RENDERER).actions]
+    assert isinstance(create, CreateNotes) and create.ref == "security-collab-space/2023-09-11"
+
+
+def test_notes_without_their_markers_are_left_alone_and_say_so():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    done = converge(m, occ, ag, numbered(converge(m, occ, ag, BASE)))
+    bare = done.notes.content.replace(markers.AGENDA_START, "").replace(markers.AGENDA_END, "")
+    existing = dataclasses.replace(done, notes=dataclasses.replace(done.notes, content=bare))
+    current = plan(m, occ, agenda(17, 18), existing, BEFORE, Options(), RENDERER)
+    assert not any(isinstance(a, UpdateNotes) for a in current.actions)
+    assert planmod.NOTES_MARKERS_MISSING.format(ref=done.notes.ref) in current.notices
+
+
+def test_without_a_calendar_no_event_is_planned():
+    m = make_meeting()  # calendar provider none
+    done = converge(m, occurrence(), agenda(17), numbered(converge(m, occurrence(), agenda(17), BASE)))
+    assert done.events == () and done.notes is not None
+
+
+def test_a_previous_issue_already_closed_is_not_closed_again():
+    m = meeting(issue=IssueConfig(close_previous=True))
+    done = numbered(converge(m, occurrence(), agenda(17), BASE))
+    previous = IssueRecord(41, ISSUE_URL.replace("59", "41"), "previous", "", "closed")
+    existing = dataclasses.replace(done, previous=previous)
+    actions = plan(m, occurrence(), agenda(17), existing, BEFORE, Options(previous_started=True), RENDERER).actions
+    assert not any(isinstance(a, CloseIssue) for a in actions)
