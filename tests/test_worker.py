@@ -55,3 +55,24 @@ def test_a_stop_during_a_long_wait_ends_the_worker_promptly():
     began = time.monotonic()
     assert w.run(install_signals=False) == 0
     assert time.monotonic() - began < 2 and w.passes == 1
+
+
+def test_a_signal_during_a_pass_lets_it_finish(monkeypatch):
+    import os
+    import signal
+
+    finished = []
+
+    def one_pass():
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while the pass runs
+        time.sleep(0.05)
+        finished.append(True)
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        w = Worker(one_pass, dt.timedelta(hours=1))
+        assert w.run() == 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    assert finished == [True] and w.passes == 1 and w.signalled == "SIGTERM"

@@ -12,6 +12,8 @@ from bot.adapters.github_client import github_errors
 from bot.model import IssueRecord
 from bot.ports import Access
 
+RACE_WINDOW = dt.timedelta(days=1)  # how far apart two racing runs' copies of one issue can be
+
 
 def _record(issue) -> IssueRecord:
     """Only attributes the listing or the write's answer holds, so PyGithub never completes lazily."""
@@ -30,7 +32,7 @@ class GitHubIssues:
     """Meeting issues in one or more repositories, through one shared client."""
 
     def __init__(self, client: github.Github, cap: float = 60.0, url: str = "") -> None:
-        self._client = client
+        self._client = client.withLazy(True)  # repositories and issues are made without a GET
         self._cap = cap
         self._url = url
 
@@ -38,19 +40,28 @@ class GitHubIssues:
         return github_errors(what, self._cap, self._url)
 
     def _repo(self, repo: str):
-        return self._client.get_repo(repo, lazy=True)
+        return self._client.get_repo(repo)
 
     def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+        """Newest first through the listing (not the search index, which lags).
+
+        Stops at `since`, or, once every key is found, a race window before the oldest found: a
+        duplicate from a race is made within seconds of the first, so nothing older can carry a key.
+        """
         found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
+        stop_at = since
         with self._errors(f"listing issues of {repo}"):
             listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
             for issue in listing:
                 record = _record(issue)
+                if record.created_at and record.created_at < stop_at:
+                    break
                 key = markers.find_key(record.body)
                 if key in found:
                     found[key].append(record)
-                if record.created_at and record.created_at < since:
-                    break
+                if all(found.values()):
+                    oldest = min(r.created_at or stop_at for records in found.values() for r in records)
+                    stop_at = max(stop_at, oldest - RACE_WINDOW)
         return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
 
     def access(self, repo: str) -> Access | None:

@@ -30,7 +30,7 @@ class RepoNotes:
     """Notes files in the meeting repository, on its default branch."""
 
     def __init__(self, client: github.Github, api_url: str, cap: float = 60.0) -> None:
-        self._client = client
+        self._client = client.withLazy(True)  # repositories and issues are made without a GET
         self._web = web_url(api_url)
         self._cap = cap
         self._api_url = api_url
@@ -42,7 +42,7 @@ class RepoNotes:
         return f"{self._web}/{meeting.repo}/blob/HEAD/{quote(ref)}"
 
     def find(self, meeting: Meeting, ref: str, key: str) -> NotesRecord | None:
-        repo = self._client.get_repo(meeting.repo, lazy=True)
+        repo = self._client.get_repo(meeting.repo)
         try:
             with self._errors(f"reading {meeting.repo}/{ref}"):
                 content = repo.get_contents(ref)
@@ -58,7 +58,7 @@ class RepoNotes:
         )
 
     def create(self, meeting: Meeting, ref: str, key: str, title: str, content: str) -> NotesRecord:
-        repo = self._client.get_repo(meeting.repo, lazy=True)
+        repo = self._client.get_repo(meeting.repo)
         with self._errors(f"committing {meeting.repo}/{ref}"):
             try:
                 result = repo.create_file(ref, CREATE_MESSAGE.format(title=title), content)
@@ -69,7 +69,7 @@ class RepoNotes:
         return NotesRecord(url=self.url_for(meeting, ref), content=content, ref=ref, version=result["content"].sha)
 
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord:
-        repo = self._client.get_repo(meeting.repo, lazy=True)
+        repo = self._client.get_repo(meeting.repo)
         with self._errors(f"committing {meeting.repo}/{record.ref}"):
             result = repo.update_file(record.ref, message, content, record.version)
         return NotesRecord(url=record.url, content=content, ref=record.ref, version=result["content"].sha)
