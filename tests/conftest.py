@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from tests import netguard
@@ -17,6 +18,10 @@ GUARD_DIR = Path(__file__).resolve().parent / "guard"
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 netguard.install()
+
+# A shared 2-core CI machine can be slow: property tests are judged on their answers, not their speed.
+hypothesis.settings.register_profile("meeting-bot", deadline=None)
+hypothesis.settings.load_profile("meeting-bot")
 
 from tests.figures import FAULT_FIGURES  # noqa: E402 - filled by tests/test_faults.py
 
