@@ -11,15 +11,17 @@ Meant to be driven by the real ``google-api-python-client`` with real
   double issued, with a scope the discovery document lists for the method.
   Calendars are configured with per-service-account roles
   (owner/writer/reader/none); events are kept in memory, thread-safe.
-* Every request is logged (``requests``), matched against the discovery
-  document (``gcal_check``); its body and the double's answer are validated
-  against the document's schemas.  Departures end up in ``violations``.
+* Every request is logged (``requests``; ``api_requests`` for the API
+  calls, each with its discovery method id in ``api_method``), matched
+  against the discovery document (``gcal_check``); its body and the double's
+  answer are validated against the document's schemas.  Departures end up in
+  ``violations``.
 * Faults are injected with ``inject(...)``: any status with Google's error
-  body, a slow answer, a connection reset, and "ambiguous writes" (the write
-  is carried out, then the client gets the error).
+  body, a slow answer, a dropped or reset connection, and "ambiguous writes"
+  (the write is carried out, then the client gets the error).
 
-The HTTP part (``HTTPDouble``) is self-contained but has the public surface
-of ``tests/doubles/http.py``'s HTTPDouble, so the two can be merged later.
+The server, request log and fault injection are ``tests/doubles/http.py``'s
+HTTPDouble; this module adds the Calendar on top.
 """
 
 from __future__ import annotations
@@ -34,15 +36,12 @@ import itertools
 import json
 import re
 import secrets
-import socket
-import struct
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import google_auth_httplib2
@@ -54,7 +53,8 @@ from dateutil.rrule import rrulestr
 from google.oauth2 import service_account
 from googleapiclient.discovery import build
 
-from . import gcal_check
+from tests.doubles import gcal_check
+from tests.doubles.http import RESET, Exchange, Fault, HTTPDouble, Request, Response  # noqa: F401 (RESET re-exported)
 
 SCOPE_EVENTS = "https://www.googleapis.com/auth/calendar.events"
 SCOPE_CALENDAR = "https://www.googleapis.com/auth/calendar"
@@ -68,7 +68,7 @@ GOOGLE_TOKEN_URLS = frozenset({
 API_BASE = "/calendar/v3/"
 TOKEN_PATH = "/token"
 TOKEN_LIFETIME = 3600
-RESET = "reset"
+JSON_TYPE = "application/json; charset=UTF-8"  # as Google writes it
 ROLES = ("none", "reader", "writer", "owner")
 MAX_PAGE = 2500
 DEFAULT_PAGE = 250
@@ -176,14 +176,10 @@ RATE_LIMIT_MESSAGES = {
 }
 
 
-def _phrase(status: int) -> str:
-    """The standard reason phrase of a status code."""
-    return http.client.responses.get(status, "Error")
-
-
 def standard_error(status: int) -> dict:
     """Google's error body for ``status`` (a generic one for unlisted codes)."""
-    domain, reason, message, grpc = _STANDARD_ERRORS.get(status, ("global", "error", _phrase(status), None))
+    phrase = http.client.responses.get(status, "Error")
+    domain, reason, message, grpc = _STANDARD_ERRORS.get(status, ("global", "error", phrase, None))
     return google_error(status, reason, message, domain=domain, status=grpc)
 
 
@@ -208,434 +204,6 @@ def api_error(code: int, reason: str, message: str, **kw) -> ApiError:
 def _bad_request(message: str, reason: str = "invalid", **kw) -> ApiError:
     """A 400 answer."""
     return api_error(400, reason, message, **kw)
-
-
-# --- HTTP plumbing: the public surface of tests/doubles/http.py's HTTPDouble ----------------------
-
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-@dataclass
-class Response:
-    """What the double answers: a JSON-able body, raw bytes/text, or nothing."""
-
-    status: int
-    body: object = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def encode(self) -> tuple[bytes, dict[str, str]]:
-        """Body bytes and the headers to send with them."""
-        headers = dict(self.headers)
-        if isinstance(self.body, (dict, list)):
-            data = json.dumps(self.body).encode()
-            headers.setdefault("Content-Type", "application/json; charset=UTF-8")
-        elif isinstance(self.body, str):
-            data = self.body.encode()
-        else:
-            data = self.body or b""
-        headers["Content-Length"] = str(len(data))
-        return data, headers
-
-
-@dataclass
-class Request:
-    """A parsed request.
-
-    As in http.py: ``path`` is percent-decoded, ``raw_path`` as sent,
-    ``query`` keeps the last value of each parameter, ``body`` is the JSON
-    body, else its text, else None.  Beyond it: ``params`` keeps every value
-    (privateExtendedProperty repeats), ``form`` a form-encoded body, and
-    ``inspect`` fills the Calendar fields.
-    """
-
-    method: str
-    path: str
-    raw_path: str
-    query: dict[str, str]
-    params: dict[str, list[str]]
-    headers: dict[str, str]
-    body: object = None
-    form: dict[str, str] | None = None
-    json_error: str | None = None
-    api_method: gcal_check.ApiMethod | None = None
-    path_params: dict[str, str] = field(default_factory=dict)
-    problems: list[gcal_check.Problem] = field(default_factory=list)
-
-    @property
-    def if_match(self) -> str | None:
-        """The If-Match header (an etag precondition), if sent."""
-        return self.headers.get("if-match")
-
-    @classmethod
-    def read(cls, handler: BaseHTTPRequestHandler) -> Request:
-        """Read method, target, headers and body off the handler."""
-        target = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        params = parse_qs(target.query, keep_blank_values=True)
-        request = cls(handler.command, unquote(target.path), target.path,
-                      {k: v[-1] for k, v in params.items()}, params,
-                      {k.lower(): v for k, v in handler.headers.items()})
-        request._decode_body(raw)
-        return request
-
-    def _decode_body(self, raw: bytes) -> None:
-        """JSON, else text (and a form when form-encoded), else None."""
-        if not raw:
-            return
-        text = raw.decode("utf-8", errors="replace")
-        if "x-www-form-urlencoded" in self.headers.get("content-type", ""):
-            self.form = dict(parse_qsl(text, keep_blank_values=True))
-        try:
-            self.body = json.loads(text)
-        except ValueError as error:
-            self.body, self.json_error = text, str(error)
-
-
-@dataclass
-class Exchange:
-    """One entry of the request log, with the fields of http.py's Exchange.
-
-    ``status`` is None when the connection was dropped or reset; ``fault``
-    tells whether an injected fault decided the answer.  Extras: ``params``
-    (every query value), ``form`` (token requests), ``api_method`` (the
-    discovery id, e.g. ``calendar.events.list``).
-    """
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: object
-    headers: dict[str, str]
-    status: int | None
-    response: object
-    response_headers: dict[str, str]
-    fault: bool = False
-    params: dict[str, list[str]] = field(default_factory=dict)
-    form: dict[str, str] | None = None
-    api_method: str | None = None
-
-    @property
-    def is_write(self) -> bool:
-        """True for POST, PUT, PATCH and DELETE."""
-        return self.method in WRITE_METHODS
-
-
-@dataclass
-class Fault:
-    """A queued fault; see HTTPDouble.inject."""
-
-    method: str
-    pattern: re.Pattern
-    status: int | str | None
-    body: object = None
-    headers: dict[str, str] = field(default_factory=dict)
-    apply: bool = False
-    delay: float = 0.0
-    times: int | None = 1
-    passthrough: bool = False
-
-    def matches(self, method: str, path: str) -> bool:
-        """Whether the fault applies to a request."""
-        return self.method in ("*", method.upper()) and self.pattern.search(path) is not None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Hands every request to the double; keeps connections alive (HTTP/1.1)."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes
-
-    def _dispatch(self) -> None:
-        self.server.double._serve(self)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        """Stay quiet; the double keeps its own log."""
-
-
-class _Server(ThreadingHTTPServer):
-    """A threading server that closes its keep-alive connections on stop."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], double: HTTPDouble):
-        super().__init__(address, _Handler)
-        self.double = double
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def process_request(self, request, client_address):
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request):
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Shut every open connection so handler threads end."""
-        with self._open_lock:
-            for sock in list(self._open):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request, client_address) -> None:
-        """A client that went away is not an error worth printing."""
-
-
-def _write(handler: BaseHTTPRequestHandler, response: Response) -> None:
-    """Send a response; a client that went away is ignored."""
-    data, headers = response.encode()
-    try:
-        handler.send_response(response.status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-    except OSError:
-        handler.close_connection = True
-
-
-def _drop(handler: BaseHTTPRequestHandler) -> None:
-    """Close the connection (FIN) without a byte of answer."""
-    handler.close_connection = True
-    with contextlib.suppress(OSError):
-        handler.connection.shutdown(socket.SHUT_RDWR)
-
-
-def _reset(handler: BaseHTTPRequestHandler) -> None:
-    """Abort the connection with a TCP RST instead of an answer."""
-    handler.close_connection = True
-    sock = handler.connection
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    handler.rfile.close()
-    sock.close()
-
-
-class HTTPDouble:
-    """A threaded HTTP server on 127.0.0.1 with a request log and fault injection.
-
-    Mirrors tests/doubles/http.py's HTTPDouble (same names and semantics) so
-    the two can be merged; adds ``reset_connection`` (TCP RST), repeated query
-    values, the ``inspect`` hook and a list of contract ``violations``.
-    Subclasses implement ``handle(request) -> Response``.
-    """
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.lock = threading.RLock()
-        self._address = (host, port)
-        self._log: list[Exchange] = []
-        self._faults: list[Fault] = []
-        self._violations: list[str] = []
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle
-
-    def start(self) -> HTTPDouble:
-        """Bind (port 0: a free one) and serve from a daemon thread; returns self."""
-        self._server = _Server(self._address, self)
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name=type(self).__name__, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, cut pending delays short, close every connection."""
-        self._stopping.set()
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self._server = None
-
-    def __enter__(self) -> HTTPDouble:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:PORT``, without any path."""
-        if self._server is None:
-            raise RuntimeError("the double is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def url(self) -> str:
-        """The base URL clients are given (subclasses add their path)."""
-        return self.origin
-
-    # subclass API
-
-    def handle(self, request: Request) -> Response:
-        """Answer one request."""
-        raise NotImplementedError
-
-    def error_body(self, status: int) -> object:
-        """Body of an injected error answer when ``inject`` was given none."""
-        return {"message": _phrase(status)}
-
-    def inspect(self, request: Request) -> None:
-        """Look at every request, faulted or not, before it is answered."""
-
-    # faults
-
-    def inject(self, method: str, path_regex: str, status: int | str | None, *, times: int | None = 1,
-               body: object = None, headers: Mapping[str, str] | None = None, apply: bool = False,
-               delay: float = 0.0) -> Fault:
-        """Answer the next ``times`` matching requests (None: until clear_faults) with ``status``.
-
-        ``method`` is an HTTP method or ``"*"``; ``path_regex`` is searched in
-        the decoded path.  ``body`` defaults to ``error_body``; ``headers`` are
-        added.  ``apply=True`` carries the request out first and only replaces
-        the answer: an ambiguous write.  ``delay`` seconds pass before the
-        answer.  ``status=None`` closes the connection without answering;
-        ``status=RESET`` aborts it with a TCP RST.
-        """
-        fault = Fault(method.upper(), re.compile(path_regex), status, body, dict(headers or {}),
-                      apply, delay, times)
-        with self.lock:
-            self._faults.append(fault)
-        return fault
-
-    def drop(self, method: str, path_regex: str, *, times: int | None = 1, apply: bool = False,
-             delay: float = 0.0) -> Fault:
-        """Close the connection of matching requests without answering (FIN)."""
-        return self.inject(method, path_regex, None, times=times, apply=apply, delay=delay)
-
-    def reset_connection(self, method: str, path_regex: str, *, times: int | None = 1, apply: bool = False,
-                         delay: float = 0.0) -> Fault:
-        """Abort the connection of matching requests with a TCP RST."""
-        return self.inject(method, path_regex, RESET, times=times, apply=apply, delay=delay)
-
-    def slow(self, method: str, path_regex: str, delay: float, *, times: int | None = 1) -> Fault:
-        """Serve matching requests normally, but only after ``delay`` seconds."""
-        fault = self.inject(method, path_regex, None, times=times, apply=True, delay=delay)
-        fault.passthrough = True
-        return fault
-
-    def clear_faults(self) -> None:
-        """Forget every queued fault."""
-        with self.lock:
-            self._faults.clear()
-
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        """One use of the first fault matching the request."""
-        with self.lock:
-            for fault in self._faults:
-                if fault.matches(method, path):
-                    if fault.times is not None:
-                        fault.times -= 1
-                        if fault.times <= 0:
-                            self._faults.remove(fault)
-                    return fault
-        return None
-
-    # request log
-
-    @property
-    def requests(self) -> list[Exchange]:
-        """A copy of the request log, oldest first."""
-        with self.lock:
-            return list(self._log)
-
-    def matching(self, method: str | None = None, path_regex: str | None = None) -> list[Exchange]:
-        """Log entries with that method (any if None) whose path matches."""
-        pattern = re.compile(path_regex) if path_regex else None
-        return [e for e in self.requests if (method is None or e.method == method.upper())
-                and (pattern is None or pattern.search(e.path))]
-
-    def count(self, method: str | None = None, path_regex: str | None = None) -> int:
-        """How many logged requests ``matching`` selects."""
-        return len(self.matching(method, path_regex))
-
-    def writes(self, path_regex: str | None = None) -> list[Exchange]:
-        """Logged POST/PUT/PATCH/DELETE requests, optionally filtered by path."""
-        return [e for e in self.matching(None, path_regex) if e.is_write]
-
-    def reset_log(self) -> None:
-        """Empty the request log."""
-        with self.lock:
-            self._log.clear()
-
-    # contract violations
-
-    @property
-    def violations(self) -> list[str]:
-        """Departures from the API contract seen so far (requests and answers)."""
-        with self.lock:
-            return list(self._violations)
-
-    def take_violations(self) -> list[str]:
-        """Return the violations and forget them (for tests that provoke some)."""
-        with self.lock:
-            taken, self._violations = self._violations, []
-            return taken
-
-    def record_violation(self, text: str) -> None:
-        """Note a departure from the API contract."""
-        with self.lock:
-            self._violations.append(text)
-
-    # serving
-
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
-        """Parse, inspect, apply faults, handle, log, wait, answer."""
-        request = Request.read(handler)
-        self.inspect(request)
-        fault = self._take_fault(request.method, request.path)
-        response = self._respond(request, fault)
-        self._log_exchange(request, response, fault)
-        if fault is not None and fault.delay:
-            self._stopping.wait(fault.delay)
-        if response is not None:
-            _write(handler, response)
-        else:
-            (_reset if fault.status == RESET else _drop)(handler)
-
-    def _respond(self, request: Request, fault: Fault | None) -> Response | None:
-        """The answer to send, or None to drop/reset the connection."""
-        if fault is None or fault.apply:
-            response = self._handle_safely(request)
-            if fault is None or fault.passthrough:
-                return response
-        if fault.status in (None, RESET):
-            return None
-        body = self.error_body(fault.status) if fault.body is None else fault.body
-        return Response(fault.status, body, dict(fault.headers))
-
-    def _handle_safely(self, request: Request) -> Response:
-        """handle(), with ApiError turned into its answer and a crash into a 500 and a violation."""
-        try:
-            return self.handle(request)
-        except ApiError as error:
-            return error.response
-        except Exception:  # noqa: BLE001 - a bug in the double must reach the test
-            self.record_violation(f"double crashed on {request.method} {request.path}:\n"
-                                  + traceback.format_exc())
-            return Response(500, standard_error(500))
-
-    def _log_exchange(self, request: Request, response: Response | None, fault: Fault | None) -> None:
-        """Append the Exchange of a request and its answer."""
-        entry = Exchange(
-            request.method, request.path, dict(request.query), request.body, dict(request.headers),
-            response.status if response else None, response.body if response else None,
-            dict(response.headers) if response else {}, fault is not None and not fault.passthrough,
-            request.params, request.form, request.api_method.id if request.api_method else None,
-        )
-        with self.lock:
-            self._log.append(entry)
 
 
 # --- OAuth2 token endpoint -----------------------------------------------------------------------
@@ -1242,6 +810,11 @@ class CalendarStore:
 # --- the Calendar double -------------------------------------------------------------------------
 
 
+def _if_match(request: Request) -> str | None:
+    """The If-Match header (an etag precondition), if sent."""
+    return request.headers.get("if-match")
+
+
 def _problem_error(problem: gcal_check.Problem) -> ApiError:
     """Google-like 400 for a request that does not fit the discovery document."""
     if problem.missing in ("start", "end"):
@@ -1268,10 +841,9 @@ class CalendarDouble(HTTPDouble):
         service_accounts: Mapping[str, str] | None = None,
         calendars: Mapping[str, Mapping[str, str]] | None = None,
         time_zone: str = "UTC",
-        host: str = "127.0.0.1",
-        port: int = 0,
     ):
-        super().__init__(host, port)
+        super().__init__()
+        self._violations: list[str] = []
         self.tokens = TokenIssuer(service_accounts)
         self.store = CalendarStore()
         for calendar_id, access in (calendars or {}).items():
@@ -1282,9 +854,9 @@ class CalendarDouble(HTTPDouble):
             "calendar.events.list": lambda who, cal, _, r: store.list_events(who, cal, r.params),
             "calendar.events.insert": lambda who, cal, _, r: store.insert(who, cal, r.body),
             "calendar.events.get": lambda who, cal, ev, _: store.get(who, cal, ev),
-            "calendar.events.patch": lambda who, cal, ev, r: store.patch(who, cal, ev, r.body, r.if_match),
-            "calendar.events.update": lambda who, cal, ev, r: store.update(who, cal, ev, r.body, r.if_match),
-            "calendar.events.delete": lambda who, cal, ev, r: store.delete(who, cal, ev, r.if_match),
+            "calendar.events.patch": lambda who, cal, ev, r: store.patch(who, cal, ev, r.body, _if_match(r)),
+            "calendar.events.update": lambda who, cal, ev, r: store.update(who, cal, ev, r.body, _if_match(r)),
+            "calendar.events.delete": lambda who, cal, ev, r: store.delete(who, cal, ev, _if_match(r)),
             "calendar.calendars.get": lambda who, cal, _, r: store.calendar_resource(who, cal),
         }
 
@@ -1366,10 +938,39 @@ class CalendarDouble(HTTPDouble):
         """Google's error body for an injected status (pass ``body=`` for the token endpoint)."""
         return standard_error(status)
 
+    def finish_response(self, request: Request, response: Response) -> None:
+        """Every answer with a body, injected ones included, says JSON as Google does."""
+        if response.body is not None:
+            response.headers.setdefault("Content-Type", JSON_TYPE)
+
+    # contract violations
+
+    @property
+    def violations(self) -> list[str]:
+        """Departures from the API contract seen so far (requests and answers)."""
+        with self.lock:
+            return list(self._violations)
+
+    def take_violations(self) -> list[str]:
+        """Return the violations and forget them (for tests that provoke some)."""
+        with self.lock:
+            taken, self._violations = self._violations, []
+            return taken
+
+    def record_violation(self, text: str) -> None:
+        """Note a departure from the API contract."""
+        with self.lock:
+            self._violations.append(text)
+
     # serving
 
     def inspect(self, request: Request) -> None:
-        """Identify the discovery method and note what does not fit the document."""
+        """Identify the discovery method and note what does not fit the document.
+
+        Fills ``request.api_method`` (the method id, logged) and the
+        request's ``context``: ``method`` (gcal_check.ApiMethod),
+        ``path_params`` and ``problems``.
+        """
         if request.path == TOKEN_PATH:
             return
         if not request.path.startswith(API_BASE):
@@ -1380,18 +981,28 @@ class CalendarDouble(HTTPDouble):
         method, params, problems = gcal_check.check_request(request.method, relative, request.params, body)
         if request.json_error:
             problems.insert(0, gcal_check.Problem("body", ".", f"not JSON: {request.json_error}"))
-        request.api_method, request.path_params, request.problems = method, params, problems
+        request.context.update(method=method, path_params=params, problems=problems)
+        request.api_method = method.id if method is not None else None
         for problem in problems:
             self.record_violation(f"request {request.method} {request.path}: {problem}")
 
     def handle(self, request: Request) -> Response:
+        """Answer, then check the answer; a crash of the double is a 500 and a violation."""
+        try:
+            return self._checked_answer(request)
+        except Exception:  # noqa: BLE001 - a bug in the double must reach the test
+            self.record_violation(f"double crashed on {request.method} {request.path}:\n" + traceback.format_exc())
+            return Response(500, standard_error(500))
+
+    def _checked_answer(self, request: Request) -> Response:
         """Answer, then check the answer against the discovery document."""
         try:
             response = self._answer_api(request)
         except ApiError as error:
             response = error.response
-        if request.api_method is not None:
-            for problem in gcal_check.check_response(request.api_method, response.status, response.body):
+        method = request.context.get("method")
+        if method is not None:
+            for problem in gcal_check.check_response(method, response.status, response.body):
                 self.record_violation(f"response to {request.method} {request.path}: {problem}")
         return response
 
@@ -1399,19 +1010,21 @@ class CalendarDouble(HTTPDouble):
         """Token endpoint or API call: authenticate, authorise, validate, route."""
         if request.path == TOKEN_PATH and request.method == "POST":
             return self.tokens.exchange(request)
-        if request.api_method is None:
+        method = request.context.get("method")
+        if method is None:
             raise ApiError(404, standard_error(404))
         grant = self.tokens.authenticate(request.headers.get("authorization"))
-        if not set(grant.scopes) & request.api_method.scopes:
-            raise insufficient_scope(request.api_method)
+        if not set(grant.scopes) & method.scopes:
+            raise insufficient_scope(method)
         if request.json_error:
             raise _bad_request("Parse Error", "parseError")
-        if request.problems:
-            raise _problem_error(request.problems[0])
-        route = self._routes.get(request.api_method.id)
+        if request.context["problems"]:
+            raise _problem_error(request.context["problems"][0])
+        route = self._routes.get(method.id)
         if route is None:
             raise ApiError(501, standard_error(501))
-        body = route(grant.client_email, request.path_params["calendarId"], request.path_params.get("eventId"), request)
+        path_params = request.context["path_params"]
+        body = route(grant.client_email, path_params["calendarId"], path_params.get("eventId"), request)
         return Response(200, body) if body is not None else Response(204)
 
 

@@ -10,7 +10,8 @@ A double is a subclass of :class:`HTTPDouble` that implements
 * one re-entrant lock, :attr:`lock`, held while ``handle`` runs, so handlers
   and test-side state helpers never interleave (take it in helpers too);
 * a request log, :attr:`requests`, of :class:`Exchange` entries (method, path,
-  query, request body and headers, status, response body and headers), with
+  query, every query value, request body, form and headers, the API method
+  the double recognised, status, response body and headers), with
   :meth:`count`, :meth:`matching`, :meth:`writes` and :meth:`reset_log`;
 * fault injection, matched by method and path regex, consumed in FIFO order:
 
@@ -18,13 +19,18 @@ A double is a subclass of :class:`HTTPDouble` that implements
     handler; with ``apply=True`` the handler runs first (its effect on the
     state is kept) and only its answer is replaced: an *ambiguous write*;
   - :meth:`drop` closes the connection without any answer (``apply`` too);
+  - :meth:`reset_connection` aborts it with a TCP RST (status :data:`RESET`);
   - :meth:`slow` lets the request through normally but answers late;
   - every fault takes ``delay=`` seconds to wait before answering and
-    ``times=`` (``None`` = until :meth:`clear_faults`).
+    ``times=`` (``None`` = until :meth:`clear_faults`);
+* :meth:`stop` closes kept-alive connections and cuts pending delays short.
 
-Subclasses may override :meth:`error_body` (the body of an injected error
-when none is given) and :meth:`finish_response` (called on every answer,
-injected or not, to add the headers every answer of that service carries).
+Subclasses may override :meth:`inspect` (sees every request, faulted or
+not, before it is answered: e.g. to check it against the API's description
+or to set :attr:`Request.api_method`), :meth:`error_body` (the body of an
+injected error when none is given) and :meth:`finish_response` (called on
+every answer, injected or not, to add the headers every answer of that
+service carries).
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ import http.client
 import json
 import re
 import socket
+import struct
+import sys
 import threading
 import traceback
 import urllib.parse
@@ -42,7 +50,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 JSON_TYPE = "application/json; charset=utf-8"
+FORM_TYPE = "application/x-www-form-urlencoded"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+RESET = "reset"  # the status of a fault that aborts the connection with a TCP RST
 
 
 @dataclass
@@ -51,10 +61,16 @@ class Request:
 
     ``path`` is the URL path without the query string, percent-decoded;
     ``raw_path`` is the path as sent.  ``query`` keeps the last value of each
-    parameter.  ``body`` is the decoded JSON body, or the text when it is not
-    JSON, or ``None`` when empty.  Header names are lower-case.  ``context``
-    lets a subclass keep what it worked out about the request (e.g. who sent
-    it) between :meth:`HTTPDouble.handle` and :meth:`HTTPDouble.finish_response`.
+    parameter, ``params`` every value in order (for repeated parameters).
+    ``body`` is the decoded JSON body, or the text when it is not JSON (then
+    ``json_error`` says why), or ``None`` when empty; ``form`` holds the
+    fields of an ``application/x-www-form-urlencoded`` body (last value of
+    each).  Header names are lower-case.  ``context`` lets a subclass keep
+    what it worked out about the request (e.g. who sent it) between
+    :meth:`HTTPDouble.inspect`, :meth:`HTTPDouble.handle` and
+    :meth:`HTTPDouble.finish_response`; ``api_method``, if the subclass sets
+    it, names the API operation the request was recognised as and goes into
+    the log.
     """
 
     method: str
@@ -65,6 +81,10 @@ class Request:
     body: Any
     target: str  # the request target as sent: raw path plus query
     context: dict[str, Any] = field(default_factory=dict)  # scratch space for the double
+    params: dict[str, list[str]] = field(default_factory=dict)
+    form: dict[str, str] | None = None
+    json_error: str | None = None
+    api_method: str | None = None
 
 
 @dataclass
@@ -80,8 +100,9 @@ class Response:
 class Exchange:
     """One entry of the request log: the request and the answer it got.
 
-    ``status`` is ``None`` when the connection was dropped without answer;
-    ``fault`` tells whether an injected fault decided the answer.
+    ``status`` is ``None`` when the connection was dropped or reset without
+    answer; ``fault`` tells whether an injected fault decided the answer.
+    ``params``, ``form`` and ``api_method`` are those of the :class:`Request`.
     """
 
     method: str
@@ -93,6 +114,9 @@ class Exchange:
     response: Any
     response_headers: dict[str, str]
     fault: bool = False
+    params: dict[str, list[str]] = field(default_factory=dict)
+    form: dict[str, str] | None = None
+    api_method: str | None = None
 
     @property
     def is_write(self) -> bool:
@@ -106,7 +130,7 @@ class Fault:
 
     method: str
     pattern: re.Pattern[str]
-    status: int | None
+    status: int | str | None  # an HTTP status, None (drop) or RESET
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     apply: bool = False
@@ -123,17 +147,13 @@ class _Handler(BaseHTTPRequestHandler):
     """Turns each HTTP request into a call of :meth:`HTTPDouble._serve`."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as clients pool connections
+    # TCP_NODELAY: headers and body go out in separate writes; with Nagle's
+    # algorithm (and the client's delayed ACK) each answer would take ~40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
-    def setup(self) -> None:
-        """Send small writes at once (no Nagle delay between headers and body)."""
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.open_connections.add(self.connection)
-
     def finish(self) -> None:
-        """Forget the connection once it is closed."""
-        self.server.open_connections.discard(self.connection)
+        """Flush and close the streams; the client may be gone already."""
         with contextlib.suppress(OSError):
             super().finish()
 
@@ -155,13 +175,32 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.open_connections: set[socket.socket] = set()
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Note the accepted connection (before its thread starts), then serve it."""
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Forget a connection once its thread is done with it."""
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
 
     def close_connections(self) -> None:
-        """Shut down every kept-alive client connection."""
-        for connection in list(self.open_connections):
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
+        """Shut down every kept-alive client connection, so its thread ends."""
+        with self._open_lock:
+            for connection in list(self._open):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (or a reset) is no error worth printing."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 class HTTPDouble:
@@ -189,12 +228,14 @@ class HTTPDouble:
         return self
 
     def stop(self) -> None:
-        """Stop serving, close the socket and open connections; delays are cut short."""
+        """Stop serving, close open connections and the socket; delays are cut short."""
         self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
-            self._server.server_close()
             self._server.close_connections()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
             self._server = None
 
     def __enter__(self) -> HTTPDouble:
@@ -215,6 +256,13 @@ class HTTPDouble:
         return self.origin
 
     # ----------------------------------------------------------- subclass API
+    def inspect(self, request: Request) -> None:
+        """Hook that sees every request, faulted or not, before it is answered (lock held).
+
+        It may fill :attr:`Request.api_method` and :attr:`Request.context`
+        for :meth:`handle` and the log, or note what does not fit the API.
+        """
+
     def handle(self, request: Request) -> Response:
         """Answer one request (called with :attr:`lock` held)."""
         raise NotImplementedError
@@ -231,7 +279,7 @@ class HTTPDouble:
         self,
         method: str,
         path_regex: str,
-        status: int | None,
+        status: int | str | None,
         *,
         times: int | None = 1,
         body: Any = None,
@@ -246,8 +294,10 @@ class HTTPDouble:
         defaults to :meth:`error_body`; ``headers`` are added to the answer.
         ``apply=True`` runs the real handler first (the state changes) and
         then answers with the fault.  ``delay`` seconds pass before the
-        answer.  ``status=None`` closes the connection without answering.
-        ``times=None`` keeps the fault until :meth:`clear_faults`.
+        answer.  ``status=None`` closes the connection without answering;
+        ``status=RESET`` aborts it with a TCP RST (the client sees a
+        connection reset).  ``times=None`` keeps the fault until
+        :meth:`clear_faults`.
         """
         fault = Fault(
             method=method.upper(),
@@ -268,6 +318,12 @@ class HTTPDouble:
     ) -> Fault:
         """Close the connection of matching requests without answering."""
         return self.inject(method, path_regex, None, times=times, apply=apply, delay=delay)
+
+    def reset_connection(
+        self, method: str, path_regex: str, *, times: int | None = 1, apply: bool = False, delay: float = 0.0
+    ) -> Fault:
+        """Abort the connection of matching requests with a TCP RST instead of an answer."""
+        return self.inject(method, path_regex, RESET, times=times, apply=apply, delay=delay)
 
     def slow(self, method: str, path_regex: str, delay: float, *, times: int | None = 1) -> Fault:
         """Serve matching requests normally, but only after ``delay`` seconds."""
@@ -322,9 +378,10 @@ class HTTPDouble:
 
     # ----------------------------------------------------------- serving
     def _serve(self, handler: _Handler) -> None:
-        """Parse, dispatch (through faults), log and answer one request."""
+        """Parse, inspect, dispatch (through faults), log and answer one request."""
         request = _parse(handler)
         with self.lock:
+            self.inspect(request)
             fault = self._take_fault(request.method, request.path)
             response = self._respond(request, fault)
             if response is not None:
@@ -332,18 +389,20 @@ class HTTPDouble:
             self._log.append(_exchange(request, response, fault))
         if fault is not None and fault.delay:
             self._stopping.wait(fault.delay)
-        if response is None:
-            _drop(handler)
-        else:
+        if response is not None:
             _write(handler, request, response)
+        elif fault is not None and fault.status == RESET:
+            _reset(handler)
+        else:
+            _drop(handler)
 
     def _respond(self, request: Request, fault: Fault | None) -> Response | None:
-        """The answer to send, or ``None`` to drop the connection (lock held)."""
+        """The answer to send, or ``None`` to drop or reset the connection (lock held)."""
         if fault is None or fault.apply:
             response = self._handle_safely(request)
             if fault is None or fault.passthrough:
                 return response
-        if fault.status is None:
+        if fault.status is None or fault.status == RESET:
             return None
         body = self.error_body(fault.status) if fault.body is None else fault.body
         return Response(fault.status, body, dict(fault.headers))
@@ -367,26 +426,36 @@ def _parse(handler: _Handler) -> Request:
     split = urllib.parse.urlsplit(handler.path)
     length = int(handler.headers.get("Content-Length") or 0)
     raw = handler.rfile.read(length) if length else b""
+    params = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+    headers = {k.lower(): v for k, v in handler.headers.items()}
+    body, json_error = _decode_body(raw)
+    form = None
+    if raw and FORM_TYPE in headers.get("content-type", ""):
+        text = raw.decode("utf-8", errors="replace")
+        form = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
     return Request(
         method=handler.command,
         path=urllib.parse.unquote(split.path),
         raw_path=split.path,
-        query=dict(urllib.parse.parse_qsl(split.query, keep_blank_values=True)),
-        headers={k.lower(): v for k, v in handler.headers.items()},
-        body=_decode_body(raw),
+        query={name: values[-1] for name, values in params.items()},
+        headers=headers,
+        body=body,
         target=handler.path,
+        params=params,
+        form=form,
+        json_error=json_error,
     )
 
 
-def _decode_body(raw: bytes) -> Any:
-    """JSON-decode a request body; fall back to text; ``None`` when empty."""
+def _decode_body(raw: bytes) -> tuple[Any, str | None]:
+    """JSON-decode a request body; fall back to text (and why); ``None`` when empty."""
     if not raw:
-        return None
+        return None, None
     text = raw.decode("utf-8", errors="replace")
     try:
-        return json.loads(text)
-    except ValueError:
-        return text
+        return json.loads(text), None
+    except ValueError as error:
+        return text, str(error)
 
 
 def _exchange(request: Request, response: Response | None, fault: Fault | None) -> Exchange:
@@ -401,6 +470,9 @@ def _exchange(request: Request, response: Response | None, fault: Fault | None) 
         response=None if response is None else response.body,
         response_headers={} if response is None else dict(response.headers),
         fault=fault is not None and not fault.passthrough,
+        params={name: list(values) for name, values in request.params.items()},
+        form=None if request.form is None else dict(request.form),
+        api_method=request.api_method,
     )
 
 
@@ -424,7 +496,17 @@ def _write(handler: _Handler, request: Request, response: Response) -> None:
 
 
 def _drop(handler: _Handler) -> None:
-    """Close the connection without a byte of answer."""
+    """Close the connection (FIN) without a byte of answer."""
     handler.close_connection = True
     with contextlib.suppress(OSError):
         handler.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _reset(handler: _Handler) -> None:
+    """Abort the connection with a TCP RST (SO_LINGER 0, then close) instead of an answer."""
+    handler.close_connection = True
+    connection = handler.connection
+    with contextlib.suppress(OSError):
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.rfile.close()
+        connection.close()
