@@ -142,9 +142,9 @@ def main(argv: Sequence[str] | None = None, env=None, clock: Callable[[], dt.dat
     args = build_parser().parse_args(argv)
     from bot import settings as settings_mod
 
-    settings_mod.load_dotenv_file(Path.cwd())
     secrets: tuple[str, ...] = ()
     try:
+        settings_mod.load_dotenv_file(Path.cwd())
         settings = settings_mod.from_environment(env)
         secrets = settings.secrets()
         logs.setup(args.log_format, args.debug, secrets)

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
+from bot.logs import LOGGER
 from bot.apply import Applier, DryApplier
 from bot.model import Agenda, EventRecord, Meeting, Occurrence
 from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep
 from bot.ports import AgendaSource, Calendar, Conflict, IssueStore, NotesStore, ServiceError
 from bot.render import Links, RenderError, Renderer, build_context
 
-log = logging.getLogger("meeting_bot")
+log = logging.getLogger(LOGGER)
 
 MAX_ROUNDS = 8
 SEARCH_HORIZON_DAYS = 400  # how far back, before an occurrence's window, its issue may have been made
@@ -26,7 +27,8 @@ NO_NEXT = "nothing to do: the schedule has no further meeting"
 NOTHING_NEW = "nothing to do: issue #{number} is up to date"
 STARTED = "nothing to do: the {date} meeting has started, so it is left as it is"
 FAILED = "{message}"
-ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes; the next run will continue"
+UNEXPECTED = "unexpected error: {kind}: {message} (run with --debug for the traceback)"
+ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes that did not settle; the next run will try again"
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,19 @@ def run_meeting(meeting, services, renderer, request, now, out) -> Outcome:
     try:
         _run(meeting, services, renderer, request, now, out, say)
     except (ServiceError, RenderError, occ_mod.NoOccurrenceOn, occ_mod.FeedError) as exc:
-        message = FAILED.format(message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        log.error("%s: %s", meeting.id, message)
-        lines.append(message)
-        return Outcome(meeting.id, False, tuple(lines))
+        return _failed(meeting, lines, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except Exception as exc:  # a bug or an unforeseen library error: this meeting fails, the others go on
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return _failed(meeting, lines, UNEXPECTED.format(kind=type(exc).__name__, message=first), exc)
     return Outcome(meeting.id, True, tuple(lines))
+
+
+def _failed(meeting: Meeting, lines: list[str], message: str, exc: Exception | None = None) -> Outcome:
+    """One line naming the cause; the traceback only in the debug log."""
+    log.error("%s: %s", meeting.id, message)
+    log.debug("%s: traceback", meeting.id, exc_info=exc if exc is not None else True)
+    lines.append(FAILED.format(message=message))
+    return Outcome(meeting.id, False, tuple(lines))
 
 
 def _feeds(meeting: Meeting, services: Services) -> Mapping[str, str]:
@@ -157,8 +167,7 @@ def _converge(meeting, occurrence, agenda, existing, now, options, renderer, app
             return existing
         wrote = True
         existing = _apply_round(meeting, current, existing, applier, reader, agenda)
-    say(ROUNDS_EXCEEDED.format(rounds=MAX_ROUNDS))
-    return existing
+    raise ServiceError(ROUNDS_EXCEEDED.format(rounds=MAX_ROUNDS))
 
 
 def _apply_round(meeting, current: Plan, existing: Existing, applier, reader, agenda: Agenda) -> Existing:
@@ -169,8 +178,10 @@ def _apply_round(meeting, current: Plan, existing: Existing, applier, reader, ag
         log.warning("%s: %s", meeting.id, exc)
         return reader.read(agenda)
     if isinstance(applier, Applier) and any(isinstance(a, CreateIssue) for a in current.actions):
-        # Another run may have created the same issue at the same moment: look again.
-        existing = dataclasses.replace(existing, issues=reader.issues()[0])
+        # Another run may have created the same issue at the same moment: look again, keeping what
+        # this run made even if the listing has not caught up with it yet.
+        known = {issue.number: issue for issue in (*existing.issues, *reader.issues()[0])}
+        existing = dataclasses.replace(existing, issues=tuple(sorted(known.values(), key=lambda i: i.number)))
     return existing
 
 

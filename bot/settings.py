@@ -22,6 +22,9 @@ SECRET_VARIABLES = (
 )
 
 
+BAD_DOTENV = "{path}: cannot read it ({why}); it must be UTF-8 text"
+
+
 class SettingsError(Exception):
     """An environment variable is set to something unusable."""
 
@@ -87,7 +90,10 @@ def load_dotenv_file(cwd: Path) -> None:
     if path.is_file():
         from dotenv import load_dotenv
 
-        load_dotenv(path, override=False)
+        try:
+            load_dotenv(path, override=False)
+        except (UnicodeDecodeError, OSError) as exc:
+            raise SettingsError(BAD_DOTENV.format(path=path, why=type(exc).__name__)) from None
 
 
 def _app_key(env: Mapping[str, str]) -> Secret | None:

@@ -96,8 +96,9 @@ def test_github_down_for_good_is_one_clear_line(world: World):
 def test_secrets_never_show_whatever_fails(world: World, debug: bool):
     bad_token = "ghp_" + "s3cr3tT0k3n" * 3 + "xy"
     flags = ("--debug",) if debug else ()
-    result = world.run("run", *flags, token=bad_token)
+    result = world.bot(*world._args(("run", *flags), "2024-03-07T12:00:00Z"), env=world._env(bad_token))
     assert result.returncode == 1
+    assert ("Traceback" in result.stderr) == debug  # --debug shows where, and still no secret
     assert github_client.BAD_CREDENTIALS in result.stdout
     pem = "-----BEGIN RSA PRIVATE KEY-----\n" + APP_KEY_LINE + "\n-----END RSA PRIVATE KEY-----\n"
     app = world.bot(
@@ -107,3 +108,36 @@ def test_secrets_never_show_whatever_fails(world: World, debug: bool):
     assert app.returncode == 1
     for output in (result.stdout + result.stderr, app.stdout + app.stderr):
         assert bad_token not in output and APP_KEY_LINE not in output
+
+
+def test_a_protected_default_branch_is_explained_not_retried(world: World):
+    message = {"message": "Changes must be made through a pull request.", "documentation_url": "https://docs.github.com"}
+    world.github.inject("PUT", r"/contents/", 409, body=message, times=None)
+    result = world.run("run")
+    assert result.returncode == 1
+    assert "the default branch is protected" in result.stdout
+    assert world.github.count("PUT", r"/contents/") == 1  # refused once, not retried in a loop
+    _one_issue(world)
+
+
+def test_a_listing_that_lags_behind_a_create_makes_no_second_issue(world: World):
+    world.github.inject("GET", LISTING, 200, body=[], times=2)  # the first read and the look after the create
+    result = world.run("run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert world.github.count("POST", rf"^/repos/{REPO}/issues$") == 1
+    _one_issue(world)
+
+
+def test_an_unusable_app_key_is_one_line_naming_the_meeting(world: World):
+    pem = "-----BEGIN RSA PRIVATE KEY-----\n" + APP_KEY_LINE + "\n-----END RSA PRIVATE KEY-----\n"
+    env = {"GITHUB_API_URL": world.github.url, "GITHUB_APP_ID": "1", "GITHUB_APP_PRIVATE_KEY": pem}
+    result = world.bot(*world._args(("run",), "2024-03-07T12:00:00Z"), env=env)
+    assert result.returncode == 1 and TRACEBACK not in result.stderr
+    assert result.stdout.startswith("wg: ") and "GitHub App" in result.stdout
+
+
+def test_a_dotenv_that_is_not_text_is_a_usage_error(world: World):
+    (world.bot.cwd / ".env").write_bytes(b"GITHUB_TOKEN=\xff\xfe\n")
+    result = world.bot("check", "--config", str(world.config))
+    assert result.returncode == 2 and TRACEBACK not in result.stderr
+    assert ".env: cannot read it" in result.stderr

@@ -22,6 +22,7 @@ RATE_LIMITED = "{what}: GitHub rate limit exceeded; it resets in more than the {
 CONFLICT = "{what}: changed by someone else at the same time (409); the next run will catch up"
 FAILED = "{what}: GitHub answered {status}: {message}"
 UNREACHABLE = "{what}: cannot reach GitHub at {url} ({kind})"
+APP_KEY_UNUSABLE = "GitHub App: the private key cannot sign a token ({kind}); check GITHUB_APP_PRIVATE_KEY"
 NO_INSTALLATION = "GitHub App: no installation found for {repo}; install the app on it or set GITHUB_APP_INSTALLATION_ID"
 
 
@@ -68,7 +69,8 @@ def _options(settings: Settings) -> dict:
 
 
 def _app_auth(settings: Settings, repo: str | None) -> Auth.AppInstallationAuth:
-    app = Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
+    with github_errors("GitHub App"):
+        app = Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
     installation_id = settings.github_app_installation_id
     if installation_id is None:
         integration = github.GithubIntegration(auth=app, **_options(settings))
@@ -124,8 +126,14 @@ def translate(exc: Exception, what: str, settings_cap: float = 60.0, url: str = 
 
 @contextlib.contextmanager
 def github_errors(what: str, cap: float = 60.0, url: str = "") -> Iterator[None]:
-    """Turn PyGithub and network exceptions inside the block into ServiceError subclasses."""
+    """Turn PyGithub, network and App-key exceptions inside the block into ServiceError subclasses."""
+    import jwt
+
     try:
         yield
     except (GithubException, requests.RequestException) as exc:
         raise translate(exc, what, cap, url) from None
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        if isinstance(exc, jwt.PyJWTError) or "key" in str(exc).lower():
+            raise ServiceError(APP_KEY_UNUSABLE.format(kind=type(exc).__name__)) from None
+        raise

@@ -7,10 +7,14 @@ from urllib.parse import quote, urlsplit
 
 from bot.adapters.github_client import github_errors
 from bot.model import Meeting, NotesRecord
-from bot.ports import Conflict, NotFound
+from bot.ports import Conflict, Forbidden, NotFound
 
 CREATE_MESSAGE = "Add notes for {title}"
 CREATED_MEANWHILE = "{repo}/{ref}: created by another run meanwhile; the next pass will refresh it"
+PROTECTED = (
+    "{repo}: GitHub refused the notes commit ({message}); the default branch is protected: allow the bot "
+    "to push, or set [notes] provider = \"none\" or \"hackmd\""
+)
 PUBLIC_API = "https://api.github.com"
 PUBLIC_WEB = "https://github.com"
 
@@ -24,6 +28,14 @@ def web_url(api_url: str) -> str:
         return api_url[: -len("/api/v3")]
     parts = urlsplit(api_url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _refuse_protected(exc: "github.GithubException", repo: str) -> None:
+    """A 409 that is not a sha race: the default branch only takes pull requests."""
+    data = exc.data if isinstance(exc.data, dict) else {}
+    message = str(data.get("message") or "")
+    if exc.status == 409 and "does not match" not in message:
+        raise Forbidden(PROTECTED.format(repo=repo, message=message.splitlines()[0][:200] if message else "409")) from None
 
 
 class RepoNotes:
@@ -65,11 +77,16 @@ class RepoNotes:
             except github.GithubException as exc:
                 if exc.status == 422:  # the file appeared since it was read: another run made it
                     raise Conflict(CREATED_MEANWHILE.format(repo=meeting.repo, ref=ref)) from None
+                _refuse_protected(exc, meeting.repo)
                 raise
         return NotesRecord(url=self.url_for(meeting, ref), content=content, ref=ref, version=result["content"].sha)
 
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord:
         repo = self._client.get_repo(meeting.repo)
         with self._errors(f"committing {meeting.repo}/{record.ref}"):
-            result = repo.update_file(record.ref, message, content, record.version)
+            try:
+                result = repo.update_file(record.ref, message, content, record.version)
+            except github.GithubException as exc:
+                _refuse_protected(exc, meeting.repo)
+                raise
         return NotesRecord(url=record.url, content=content, ref=record.ref, version=result["content"].sha)
