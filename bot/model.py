@@ -218,6 +218,7 @@ class IssueRecord:
     state: str  # "open" or "closed"
     author: str | None = None
     created_at: dt.datetime | None = None
+    trusted: bool = True  # written by a maintainer or an app, not by just anyone who can open an issue
 
 
 @dataclass(frozen=True)

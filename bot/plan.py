@@ -155,8 +155,9 @@ def fit(agenda: Agenda, render: Callable[[Agenda], str], limit: int, final: Call
 
 
 def survivor(issues: tuple[IssueRecord, ...]) -> IssueRecord | None:
-    """The issue that counts when several carry the key: the first one made."""
-    return min(issues, key=lambda issue: issue.number) if issues else None
+    """The issue that counts when several carry the key: the first one a trusted author made."""
+    trusted = [issue for issue in issues if issue.trusted]
+    return min(trusted, key=lambda issue: issue.number) if trusted else None
 
 
 def refresh(old: str, new: str) -> tuple[str, tuple[str, ...]]:
@@ -239,7 +240,7 @@ def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: 
 def _plan_duplicates(meeting, occurrence, issues, keep: IssueRecord, out: _Builder) -> None:
     comment = DUPLICATE_COMMENT.format(number=keep.number, date=occurrence.date.isoformat())
     for issue in issues:
-        if issue.number != keep.number and issue.state == "open" and issue.author == keep.author:
+        if issue.number != keep.number and issue.state == "open" and issue.trusted:
             out.actions.append(CloseIssue(meeting.repo, issue.number, comment))
 
 
@@ -257,7 +258,7 @@ def _plan_issue_refresh(meeting: Meeting, issue: IssueRecord, rendered: str, out
 
 def _plan_previous(meeting, existing: Existing, issue: IssueRecord, options: Options, out: _Builder) -> None:
     previous = existing.previous
-    if not meeting.issue.close_previous or previous is None or not options.previous_started:
+    if not meeting.issue.close_previous or previous is None or not options.previous_started or not previous.trusted:
         return
     if previous.state == "open" and previous.number != issue.number:
         comment = PREVIOUS_COMMENT.format(number=issue.number, url=issue.url)

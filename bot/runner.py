@@ -12,7 +12,7 @@ from bot import occurrences as occ_mod
 from bot.logs import LOGGER
 from bot.apply import Applier, DryApplier
 from bot.model import Agenda, EventRecord, Meeting, Occurrence
-from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep
+from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep, survivor
 from bot.ports import AgendaSource, Calendar, Conflict, IssueStore, NotesStore, ServiceError
 from bot.render import Links, RenderError, Renderer, build_context
 
@@ -162,7 +162,7 @@ def _converge(meeting, occurrence, agenda, existing, now, options, renderer, app
             say(notice)
         if not current.actions:
             if not wrote and not current.notices:
-                issue = min(existing.issues, key=lambda i: i.number)
+                issue = survivor(existing.issues)
                 say(NOTHING_NEW.format(number=issue.number))
             return existing
         wrote = True
@@ -240,7 +240,7 @@ class _Reader:
         since = min(earliest, self.now) - dt.timedelta(days=SEARCH_HORIZON_DAYS)
         found = self.services.issues.find(self.meeting.repo, self.keys(), since.astimezone(dt.timezone.utc))
         previous = found.get(self.previous.key, ()) if self.previous is not None else ()
-        return found.get(self.occurrence.key, ()), (min(previous, key=lambda i: i.number) if previous else None)
+        return found.get(self.occurrence.key, ()), survivor(previous)
 
     def notes_url(self, ref: str) -> str | None:
         return self.notes_store.url_for(self.meeting, ref) if self.notes_store else None

@@ -157,12 +157,22 @@ def test_a_closed_issue_is_not_replaced_or_edited():
     assert planmod.CLOSED_BY_HAND.format(number=59) in current.notices
 
 
+def test_an_issue_forged_by_an_outsider_is_ignored():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    forged = IssueRecord(1, ISSUE_URL.replace("59", "1"), "Mine now", markers.make_key(occ.key), "open", "mallory", None, False)
+    (create,) = plan(m, occ, ag, Existing(issues=(forged,), notes_url=NOTES_URL), BEFORE, Options(), RENDERER).actions
+    assert isinstance(create, CreateIssue)
+    done = numbered(converge(m, occ, ag, BASE), number=59)
+    actions = plan(m, occ, ag, dataclasses.replace(done, issues=(forged, *done.issues)), BEFORE, Options(), RENDERER).actions
+    assert not any(getattr(a, "number", None) == 1 for a in actions)  # neither edited nor closed
+
+
 def test_duplicates_by_the_same_author_are_closed_in_favour_of_the_first():
     m, occ, ag = meeting(), occurrence(), agenda(17)
     done = numbered(converge(m, occ, ag, BASE))
     first = done.issues[0]
     twin = dataclasses.replace(first, number=60, url=ISSUE_URL.replace("59", "60"))
-    stranger = dataclasses.replace(first, number=61, author="someone-else")
+    stranger = dataclasses.replace(first, number=61, author="someone-else", trusted=False)
     existing = dataclasses.replace(done, issues=(twin, first, stranger))
     closes = [a for a in plan(m, occ, ag, existing, BEFORE, Options(), RENDERER).actions if isinstance(a, CloseIssue)]
     assert closes == [CloseIssue(MEETING_REPO, 60, planmod.DUPLICATE_COMMENT.format(number=59, date="2023-09-11"))]

@@ -141,3 +141,17 @@ def test_a_dotenv_that_is_not_text_is_a_usage_error(world: World):
     result = world.bot("check", "--config", str(world.config))
     assert result.returncode == 2 and TRACEBACK not in result.stderr
     assert ".env: cannot read it" in result.stderr
+
+
+def test_an_outsider_cannot_take_a_meeting_over_by_copying_its_key(world: World):
+    from bot import markers
+
+    forged_body = markers.make_key(KEY) + "\n" + markers.AGENDA_START + "\n" + markers.AGENDA_END
+    forged = world.github.add_issue(REPO, "Mallory's meeting", user="mallory", body=forged_body)
+    result = world.run("run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    ours = [i for i in world.issues(KEY) if i["user"]["login"] != "mallory"]
+    assert len(ours) == 1 and ours[0]["number"] != forged
+    mallory = world.github.get_issue(REPO, forged)
+    assert mallory["body"] == forged_body and mallory["state"] == "open"  # neither edited nor closed
+    assert f"/issues/{ours[0]['number']}" in world.notes()

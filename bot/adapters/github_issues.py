@@ -15,6 +15,18 @@ from bot.ports import Access
 RACE_WINDOW = dt.timedelta(days=1)  # how far apart two racing runs' copies of one issue can be
 
 
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+
+
+def _trusted(issue) -> bool:
+    """Whether the author could have written the bot's issue: a maintainer (it has a role in the
+    repository or organisation) or an app's bot account (only the repository's admins install apps).
+    Anyone else could copy the bot's key into an issue to take the meeting over.
+    """
+    user_type = issue.user.type if issue.user else None
+    return issue.author_association in TRUSTED_ASSOCIATIONS or user_type == "Bot"
+
+
 def _record(issue) -> IssueRecord:
     """Only attributes the listing or the write's answer holds, so PyGithub never completes lazily."""
     return IssueRecord(
@@ -25,6 +37,7 @@ def _record(issue) -> IssueRecord:
         state=issue.state or "open",
         author=issue.user.login if issue.user else None,
         created_at=issue.created_at,
+        trusted=_trusted(issue),
     )
 
 

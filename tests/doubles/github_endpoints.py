@@ -131,7 +131,15 @@ class Endpoints:
     def _shapes(self) -> Shapes:
         """JSON builders for the current base URL."""
         base = self.url if self._server is not None else "http://127.0.0.1:0" + self.prefix
-        return Shapes(base, self.state.users)
+        return Shapes(base, self.state.users, self._has_push)
+
+    def _has_push(self, repo: Repo, login: str) -> bool:
+        """Whether a user token with write access to ``repo`` exists for ``login`` (a collaborator)."""
+        return any(
+            t.login.lower() == login.lower() and t.access in ("write", "admin") and t.installation_id is None
+            and (t.repos is None or repo.full_name.lower() in t.repos)
+            for t in self.tokens.values()
+        )
 
     def _readable(self, principal: Principal, owner: str, repo: str) -> Repo:
         """A repository the principal may see, else 404 (as GitHub hides it)."""

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import urllib.parse
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from tests.doubles.github_state import Comment, Commit, Issue, Label, Repo, User, git_blob_sha
 
@@ -99,9 +99,10 @@ def quote(text: str) -> str:
 class Shapes:
     """Builds GitHub JSON for one API base URL (the double's ``url``)."""
 
-    def __init__(self, api: str, users: dict[str, User]) -> None:
+    def __init__(self, api: str, users: dict[str, User], collaborator: Callable[[Repo, str], bool] | None = None) -> None:
         self.api = api.rstrip("/")
         self.users = users
+        self.collaborator = collaborator or (lambda repo, login: False)
 
     # ----------------------------------------------------------- accounts
     def user(self, login: str) -> dict[str, Any]:
@@ -301,10 +302,17 @@ class Shapes:
             }
         return shape
 
-    @staticmethod
-    def association(repo: Repo, login: str) -> str:
-        """``OWNER`` for the repository's owner, else ``NONE``."""
-        return "OWNER" if login.lower() == repo.owner.lower() else "NONE"
+    def association(self, repo: Repo, login: str) -> str:
+        """``OWNER`` for the repository's owner, ``COLLABORATOR`` for a user with push access, else ``NONE``.
+
+        An app's bot account is ``NONE``, as on GitHub; clients recognise it by its type ``Bot``.
+        """
+        if login.lower() == repo.owner.lower():
+            return "OWNER"
+        user = self.users.get(login.lower())
+        if user is not None and user.type == "User" and self.collaborator(repo, login):
+            return "COLLABORATOR"
+        return "NONE"
 
     @staticmethod
     def reactions(url: str) -> dict[str, Any]:
