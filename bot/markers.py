@@ -116,3 +116,27 @@ def _closes(line: str, fence: str) -> bool:
     """A closing fence: the opening character only, at least as many, nothing else on the line."""
     bare = line.strip()
     return len(bare) >= len(fence) and bare == fence[0] * len(bare)
+
+
+SEAL = "<!-- meeting-bot:{name}:sha={digest} -->"
+_SEAL_LINE = re.compile(r"[ \t]*<!-- meeting-bot:(?P<name>[a-z]+):sha=(?P<digest>[0-9a-f]{16}) -->[ \t]*\r?\n?")
+
+
+def _digest(inner: str) -> str:
+    import hashlib
+
+    text = inner.replace("\r\n", "\n").strip()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def seal(inner: str, name: str) -> str:
+    """`inner` with a last line recording a digest of it, so a later human edit can be told apart."""
+    bare = _SEAL_LINE.sub("", inner)
+    newline = "\r\n" if "\r\n" in bare else "\n"
+    return bare.rstrip("\r\n") + newline + SEAL.format(name=name, digest=_digest(bare)) + newline
+
+
+def untouched(inner: str, name: str) -> bool:
+    """Whether a sealed region is still exactly as the bot wrote it (False when unsealed)."""
+    found = [m for m in _SEAL_LINE.finditer(inner) if m.group("name") == name]
+    return len(found) == 1 and found[0].group("digest") == _digest(_SEAL_LINE.sub("", inner))

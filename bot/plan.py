@@ -21,6 +21,7 @@ from bot.ports import EventDraft
 from bot.render import Links, Renderer, build_context
 
 REGIONS = ("links", "agenda")
+SEALED = frozenset({"links"})  # regions refreshed only while no human has edited them
 MAX_ISSUE_BODY = 65536  # GitHub's limit on an issue body
 MAX_EVENT_DESCRIPTION = 8192  # what Google Calendar keeps of a description
 ISSUE_REGION = "agenda"
@@ -160,13 +161,31 @@ def survivor(issues: tuple[IssueRecord, ...]) -> IssueRecord | None:
     return min(trusted, key=lambda issue: issue.number) if trusted else None
 
 
+def sealed(body: str) -> str:
+    """A fresh rendering with each sealed region's digest line, as the bot writes it at creation."""
+    for name in SEALED:
+        inner = markers.find_region(body, name)
+        if inner is not None:
+            body = markers.replace_region(body, name, markers.seal(inner, name))
+    return body
+
+
 def refresh(old: str, new: str) -> tuple[str, tuple[str, ...]]:
-    """`old` with each bot region taken from `new`; also the regions whose markers are missing."""
+    """`old` with each bot region taken from `new`; also the regions whose markers are missing.
+
+    The agenda region is the bot's. A sealed region (the time and links table) is refreshed only
+    while it is exactly as the bot last wrote it: a human's edit inside it is kept.
+    """
     body, missing = old, []
     for name in REGIONS:
         inner = markers.find_region(new, name)
         if inner is None:
             continue
+        if name in SEALED:
+            current = markers.find_region(body, name)
+            if current is not None and not markers.untouched(current, name):
+                continue
+            inner = markers.seal(inner, name)
         replaced = markers.replace_region(body, name, inner)
         if replaced is None:
             missing.append(name)
@@ -234,7 +253,7 @@ def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: 
     title = renderer.title(meeting, occurrence)
     lnk = links(meeting, occurrence, existing, None)
     body = fit(agenda, lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, title)), MAX_ISSUE_BODY)
-    out.actions.append(CreateIssue(meeting.repo, title, body, meeting.issue.labels))
+    out.actions.append(CreateIssue(meeting.repo, title, sealed(body), meeting.issue.labels))
 
 
 def _plan_duplicates(meeting, occurrence, issues, keep: IssueRecord, out: _Builder) -> None:

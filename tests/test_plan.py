@@ -344,3 +344,29 @@ def test_a_previous_issue_already_closed_is_not_closed_again():
     existing = dataclasses.replace(done, previous=previous)
     actions = plan(m, occurrence(), agenda(17), existing, BEFORE, Options(previous_started=True), RENDERER).actions
     assert not any(isinstance(a, CloseIssue) for a in actions)
+
+
+def test_a_human_edit_in_the_links_section_is_kept_while_an_untouched_one_follows_the_meeting():
+    m, ag = meeting(), agenda(17)
+    done = converge(m, occurrence(), ag, numbered(converge(m, occurrence(), ag, BASE)))
+    issue = done.issues[0]
+    links_inner = markers.find_region(issue.body, markers.LINKS)
+    assert markers.untouched(links_inner, markers.LINKS)
+    edited_inner = links_inner.replace("## Links\n", "## Links\n\n* **Slides**: https://example.org/slides\n")
+    edited = dataclasses.replace(issue, body=markers.replace_region(issue.body, markers.LINKS, edited_inner))
+    later = occurrence(START + dt.timedelta(hours=2))
+    for state, kept in ((dataclasses.replace(done, issues=(edited,)), True), (done, False)):
+        actions = plan(m, later, agenda(17, 18), state, BEFORE, Options(), RENDERER).actions
+        (update,) = [a for a in actions if isinstance(a, UpdateIssue)]
+        assert ("Slides" in update.body) == kept and "[#18]" in update.body  # the agenda follows either way
+        moved = "| US / Pacific | Mon 11-Sep-2023 10:30"
+        assert (moved in markers.find_region(update.body, markers.LINKS)) != kept
+
+
+def test_seal_survives_crlf_and_detects_any_change():
+    inner = "\r\n## Time\r\n| a | b |\r\n"
+    sealed_inner = markers.seal(inner, "links")
+    assert markers.untouched(sealed_inner, "links") and "\r\n<!-- meeting-bot:links:sha=" in sealed_inner
+    assert not markers.untouched(sealed_inner.replace("| a |", "| x |"), "links")
+    assert not markers.untouched(inner, "links")
+    assert markers.seal(sealed_inner, "links") == sealed_inner
