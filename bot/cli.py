@@ -116,12 +116,14 @@ class Context:
 
         return Renderer(self.templates_dir if self.templates_dir.is_dir() else None)
 
-    def load(self):
-        """The meetings, or UsageError carrying every problem."""
+    def load(self, templates: bool = False):
+        """The meetings, or UsageError carrying every problem (with `templates`, of the templates too)."""
         from bot.config import load_meetings
 
         renderer = self.renderer()
         meetings, problems = load_meetings(self.config_dir, renderer.exists)
+        if templates:
+            problems += [p for meeting in meetings for p in renderer.check_templates(meeting)]
         if problems:
             raise UsageError("\n".join(str(p) for p in problems))
         return meetings, renderer
@@ -148,6 +150,7 @@ def main(argv: Sequence[str] | None = None, env=None, clock: Callable[[], dt.dat
         settings = settings_mod.from_environment(env)
         secrets = settings.secrets()
         logs.setup(args.log_format, args.debug, secrets)
+        logs.adopt(None)  # every other library's warnings: our format, secrets masked
         return _dispatch(Context(args, settings, clock))
     except (UsageError, SettingsError) as exc:
         print(logs.redact(str(exc), secrets), file=sys.stderr)

@@ -32,7 +32,7 @@ def one_pass(ctx: Context, meetings, renderer, request) -> int:
 def cmd_run(ctx: Context) -> int:
     from bot.runner import RunRequest
 
-    meetings, renderer = ctx.load()
+    meetings, renderer = ctx.load(templates=True)
     meetings = ctx.select(meetings, ctx.args.meeting)
     request = RunRequest(tuple(m.id for m in meetings), ctx.args.date, ctx.args.force, ctx.args.dry_run)
     return one_pass(ctx, meetings, renderer, request)
@@ -46,14 +46,14 @@ def cmd_worker(ctx: Context) -> int:
         every = parse_duration(ctx.args.every)
     except ValueError as exc:
         raise UsageError(f"--every: {exc}") from None
-    ctx.load()  # fail fast on a broken configuration
+    ctx.load(templates=True)  # fail fast on a broken configuration
     return Worker(lambda: _worker_pass(ctx), every).run()
 
 
 def _worker_pass(ctx: Context) -> int:
     from bot.runner import RunRequest
 
-    meetings, renderer = ctx.load()  # re-read each pass, so edits to meeting files take effect
+    meetings, renderer = ctx.load(templates=True)  # re-read each pass, so edits take effect
     return one_pass(ctx, meetings, renderer, RunRequest())
 
 

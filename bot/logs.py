@@ -65,8 +65,18 @@ def setup(fmt: str = "text", debug: bool = False, secrets: Iterable[str] = (), s
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
-    library = logging.getLogger(LIBRARY_LOGGER)  # PyGithub's retry messages: through our format and filter
-    library.handlers[:] = [handler]
-    library.setLevel(logging.DEBUG if debug else logging.WARNING)
-    library.propagate = False
+    adopt(LIBRARY_LOGGER)
     return logger
+
+
+def adopt(name: str | None) -> None:
+    """Route a library's logger (None: the root, which catches every other library) through the bot's
+    handler, so its lines get our format and the secrets filter; libraries speak only from WARNING
+    (or DEBUG with --debug). Called again after PyGithub's import, which adds a handler of its own.
+    """
+    ours = logging.getLogger(LOGGER)
+    library = logging.getLogger(name)
+    library.handlers[:] = list(ours.handlers)
+    library.setLevel(logging.DEBUG if ours.level <= logging.DEBUG else logging.WARNING)
+    if name is not None:
+        library.propagate = False

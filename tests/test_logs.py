@@ -39,3 +39,16 @@ def test_json_logs_are_one_object_per_line():
     entries = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [e["message"] for e in entries] == ["created issue #60", f"secret {logs.MASK}"]
     assert [e["level"] for e in entries] == ["info", "warning"]
+
+
+def test_a_library_that_adds_its_own_handler_is_brought_back_under_the_filter():
+    logger, stream = _logger("json")
+    library = logging.getLogger(logs.LIBRARY_LOGGER)
+    library.addHandler(logging.StreamHandler(io.StringIO()))  # what `import github` does
+    library.setLevel(logging.INFO)
+    logs.adopt(logs.LIBRARY_LOGGER)
+    library.info("retrying")  # below WARNING: silent
+    library.warning("token %s", TOKEN)
+    (entry,) = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert entry["logger"] == logs.LIBRARY_LOGGER and entry["message"] == f"token {logs.MASK}"
+    assert library.handlers == logger.handlers

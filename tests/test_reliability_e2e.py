@@ -155,3 +155,11 @@ def test_an_outsider_cannot_take_a_meeting_over_by_copying_its_key(world: World)
     mallory = world.github.get_issue(REPO, forged)
     assert mallory["body"] == forged_body and mallory["state"] == "open"  # neither edited nor closed
     assert f"/issues/{ours[0]['number']}" in world.notes()
+
+
+def test_a_template_error_stops_run_with_exit_2_before_any_request(world: World):
+    world.meeting(title="{{ name }} {{ vars.nope }}")
+    result = world.run("run")
+    assert result.returncode == 2
+    assert f"{world.config / 'wg.toml'}:" in result.stderr and "nope" in result.stderr
+    assert world.github.requests == []

@@ -9,6 +9,7 @@ import github
 import requests
 from github import Auth, GithubException, GithubRetry
 
+from bot import logs
 from bot.ports import Forbidden, NotFound, RateLimited, ServiceError, Conflict
 from bot.settings import Settings
 
@@ -85,6 +86,7 @@ def make_client(settings: Settings, repo: str | None = None) -> github.Github:
 
     `repo` is used to find the App's installation when GITHUB_APP_INSTALLATION_ID is not set.
     """
+    logs.adopt(logs.LIBRARY_LOGGER)  # importing PyGithub gave its logger a plain handler of its own
     auth: Auth.Auth | None = None
     if settings.github_app_id and settings.github_app_private_key:
         auth = _app_auth(settings, repo)
