@@ -92,6 +92,7 @@ def cmd_agenda(ctx: Context) -> int:
 def cmd_next(ctx: Context) -> int:
     from bot import occurrences, upcoming
     from bot.ports import ServiceError
+    from bot.runner import fetch_feeds
 
     meetings, _ = ctx.load()
     meetings = ctx.select(meetings, ctx.args.meeting)
@@ -101,7 +102,7 @@ def cmd_next(ctx: Context) -> int:
     found, failed = [], False
     for meeting in meetings:
         try:
-            feeds = {s.ics_url: services.fetch_feed(s.ics_url) for s in meeting.slots if s.ics_url}
+            feeds = fetch_feeds(meeting, services)
             start = _from(ctx, meeting)
             found.extend(occurrences.next_occurrences(meeting, start, ctx.args.count, feeds))
         except (ServiceError, occurrences.FeedError) as exc:

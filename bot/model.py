@@ -249,6 +249,21 @@ class EventRecord:
 
 
 @dataclass(frozen=True)
+class EventDraft:
+    """What the bot wants a calendar event to say."""
+
+    key: str
+    meeting_id: str
+    summary: str
+    description: str
+    location: str
+    start: str  # local wall-clock dateTime, e.g. 2023-09-11T08:30:00
+    end: str
+    timezone: str
+    private: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Problem:
     """One configuration or template error, printed as `FILE:LINE: message`."""
 

@@ -10,6 +10,7 @@ from bot import markers
 from bot.model import (
     Agenda,
     CalendarProvider,
+    EventDraft,
     EventRecord,
     IssueRecord,
     Meeting,
@@ -17,7 +18,6 @@ from bot.model import (
     NotesRecord,
     Occurrence,
 )
-from bot.ports import EventDraft
 from bot.render import Links, Renderer, build_context
 
 REGIONS = ("links", "agenda")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Mapping, Protocol
+from dataclasses import dataclass
+from typing import Callable, Mapping, Protocol
 
-from bot.model import Agenda, EventRecord, IssueRecord, Meeting, NotesRecord
+from bot.model import Agenda, EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord  # noqa: F401 - EventDraft re-exported
 
 
 class ServiceError(Exception):
@@ -73,21 +73,6 @@ class NotesStore(Protocol):
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord: ...
 
 
-@dataclass(frozen=True)
-class EventDraft:
-    """What the bot wants a calendar event to say."""
-
-    key: str
-    meeting_id: str
-    summary: str
-    description: str
-    location: str
-    start: str  # local wall-clock dateTime, e.g. 2023-09-11T08:30:00
-    end: str
-    timezone: str
-    private: Mapping[str, str] = field(default_factory=dict)
-
-
 class Calendar(Protocol):
     def find_meeting(self, calendar_id: str, meeting_id: str, after: dt.datetime) -> tuple[EventRecord, ...]:
         """The bot's events of the meeting that end after `after`, found by private property."""
@@ -97,3 +82,14 @@ class Calendar(Protocol):
     def update(self, calendar_id: str, event_id: str, draft: EventDraft) -> EventRecord: ...
 
     def cancel(self, calendar_id: str, event_id: str) -> None: ...
+
+
+@dataclass
+class Services:
+    """The outside world for one pass, built by the one wiring function (`bot.adapters.wire`)."""
+
+    agenda: AgendaSource
+    issues: IssueStore
+    notes: Callable[[Meeting], NotesStore | None]
+    calendar: Callable[[Meeting], Calendar | None]
+    fetch_feed: Callable[[str], str]

@@ -13,7 +13,7 @@ from bot.logs import LOGGER
 from bot.apply import Applier, DryApplier
 from bot.model import Agenda, EventRecord, Meeting, Occurrence
 from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep, survivor
-from bot.ports import AgendaSource, Calendar, Conflict, IssueStore, NotesStore, ServiceError
+from bot.ports import Calendar, Conflict, ServiceError, Services  # noqa: F401 - Services re-exported
 from bot.render import Links, RenderError, Renderer, build_context
 
 log = logging.getLogger(LOGGER)
@@ -47,17 +47,6 @@ class Outcome:
 
     def summary(self) -> str:
         return f"{self.meeting_id}: " + "; ".join(self.lines)
-
-
-@dataclass
-class Services:
-    """The outside world for one pass, built by the wiring function."""
-
-    agenda: AgendaSource
-    issues: IssueStore
-    notes: Callable[[Meeting], NotesStore | None]
-    calendar: Callable[[Meeting], Calendar | None]
-    fetch_feed: Callable[[str], str]
 
 
 def run_pass(
@@ -98,21 +87,22 @@ def _failed(meeting: Meeting, lines: list[str], message: str, exc: Exception | N
     return Outcome(meeting.id, False, tuple(lines))
 
 
-def _feeds(meeting: Meeting, services: Services) -> Mapping[str, str]:
-    return {slot.ics_url: services.fetch_feed(slot.ics_url) for slot in meeting.slots if slot.ics_url}
+def fetch_feeds(meeting: Meeting, services: Services) -> Mapping[str, str]:
+    """The text of each feed the meeting's slots read (ics_url -> text)."""
+    return {url: services.fetch_feed(url) for url in occ_mod.feed_urls(meeting)}
 
 
 def _select(meeting, request: RunRequest, now, feeds, say) -> Occurrence | None:
     if request.date is not None:
         return occ_mod.occurrence_on(meeting, request.date, force=request.force, feeds=feeds)
-    nxt = occ_mod.next_occurrences(meeting, now, 1, feeds)
-    if not nxt:
+    upcoming = occ_mod.next_occurrence(meeting, now, feeds)
+    if upcoming is None:
         say(NO_NEXT)
         return None
-    if not occ_mod.window_open(nxt[0], now):
-        say(NOTHING_DUE.format(start=_when(nxt[0]), opens=_when_dt(nxt[0].window_opens)))
+    if not occ_mod.window_open(upcoming, now):
+        say(NOTHING_DUE.format(start=_when(upcoming), opens=_when_dt(upcoming.window_opens)))
         return None
-    return nxt[0]
+    return upcoming
 
 
 def _when(occurrence: Occurrence) -> str:
@@ -124,7 +114,7 @@ def _when_dt(moment: dt.datetime) -> str:
 
 
 def _run(meeting, services, renderer, request, now, out, say) -> None:
-    feeds = _feeds(meeting, services)
+    feeds = fetch_feeds(meeting, services)
     occurrence = _select(meeting, request, now, feeds, say)
     if occurrence is None:
         _sweep_idle(meeting, services, request, now, feeds, out, say)  # a skipped date still loses its event

@@ -6,7 +6,7 @@ import functools
 from typing import Sequence
 
 from bot.model import CalendarProvider, Meeting, NotesProvider
-from bot.runner import Services
+from bot.ports import Services
 from bot.settings import Settings
 
 

@@ -41,11 +41,12 @@ from urllib.parse import quote
 import requests
 
 from bot import markers
+from bot.logs import LOGGER
 from bot.model import Meeting, NotesRecord
 from bot.ports import Conflict, Forbidden, NotFound, RateLimited, ServiceError
 from bot.settings import Settings
 
-log = logging.getLogger("meeting_bot")
+log = logging.getLogger(LOGGER)
 
 DEFAULT_TIMEOUT = 15.0
 ATTEMPTS = 4  # one call and up to three retries
