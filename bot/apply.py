@@ -17,6 +17,7 @@ from bot.plan import (
     UpdateEvent,
     UpdateIssue,
     UpdateNotes,
+    refresh,
 )
 from bot.ports import Access, Calendar, Forbidden, IssueStore, NotesStore
 
@@ -63,6 +64,8 @@ def _event_record(draft, event_id: str, url: str = "") -> EventRecord:
 class Applier:
     """Carries out actions for real and reports one line per write."""
 
+    writes = True
+
     def __init__(
         self,
         issues: IssueStore,
@@ -86,7 +89,12 @@ class Applier:
         return dataclasses.replace(existing, issues=existing.issues + (record,))
 
     def _UpdateIssue(self, meeting: Meeting, a: UpdateIssue, existing: Existing) -> Existing:
-        record = self.issues.update_body(a.repo, a.number, a.body)
+        """Read the body again just before writing, so an edit made since the plan's read is kept."""
+        fresh = self.issues.get(a.repo, a.number)
+        body, missing = refresh(fresh.body, a.body)
+        if missing or fresh.state != "open" or body == fresh.body:
+            return _replace_issue(existing, a.number, fresh)  # the next round plans from what is there
+        record = self.issues.update_body(a.repo, a.number, body)
         self.report(UPDATED_ISSUE.format(number=a.number))
         return _replace_issue(existing, a.number, record)
 
@@ -133,6 +141,8 @@ def preflight(meeting: Meeting, access: Access | None) -> None:
 
 class DryApplier:
     """Prints each action with what it would write, sends nothing, and imagines the result."""
+
+    writes = False
 
     def __init__(
         self, print_: Callable[[str], None], report: Callable[[str], None], notes_url: Callable[[str], str | None]

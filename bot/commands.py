@@ -21,7 +21,7 @@ def one_pass(ctx: Context, meetings, renderer, request) -> int:
     from bot.runner import run_pass
 
     services = ctx.services(meetings)
-    outcomes = run_pass(meetings, services, renderer, request, ctx.clock(), _print)
+    outcomes = run_pass(meetings, services, renderer, request, ctx.clock, _print)
     for outcome in outcomes:
         _print(outcome.summary())
     failed = sum(1 for o in outcomes if not o.ok)

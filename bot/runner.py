@@ -27,8 +27,13 @@ NO_NEXT = "nothing to do: the schedule has no further meeting"
 NOTHING_NEW = "nothing to do: issue #{number} is up to date"
 STARTED = "nothing to do: the {date} meeting has started, so it is left as it is"
 FAILED = "{message}"
+STARTED_MEANWHILE = "the {date} meeting started during this run: stopped before writing anything more"
 UNEXPECTED = "unexpected error: {kind}: {message} (run with --debug for the traceback)"
 ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes that did not settle; the next run will try again"
+
+
+class StartedMeanwhile(Exception):
+    """The occurrence started while the run was working on it."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +59,14 @@ def run_pass(
     services: Services,
     renderer: Renderer,
     request: RunRequest,
-    now: dt.datetime,
+    clock: Callable[[], dt.datetime],
     out: Callable[[str], None],
 ) -> list[Outcome]:
-    """Run every meeting; a failure is reported and the others go on."""
-    return [run_meeting(meeting, services, renderer, request, now, out) for meeting in meetings]
+    """Run every meeting, each at the time it starts being processed; a failure is reported and the others go on."""
+    return [run_meeting(meeting, services, renderer, request, clock, out) for meeting in meetings]
 
 
-def run_meeting(meeting, services, renderer, request, now, out) -> Outcome:
+def run_meeting(meeting, services, renderer, request, clock, out) -> Outcome:
     """One meeting; every line it says is logged to stderr as it happens and kept for the summary."""
     lines: list[str] = []
 
@@ -70,7 +75,9 @@ def run_meeting(meeting, services, renderer, request, now, out) -> Outcome:
         lines.append(line)
 
     try:
-        _run(meeting, services, renderer, request, now, out, say)
+        _run(meeting, services, renderer, request, clock, out, say)
+    except StartedMeanwhile as exc:
+        say(str(exc))
     except (ServiceError, RenderError, occ_mod.NoOccurrenceOn, occ_mod.FeedError) as exc:
         return _failed(meeting, lines, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except Exception as exc:  # a bug or an unforeseen library error: this meeting fails, the others go on
@@ -113,7 +120,8 @@ def _when_dt(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _run(meeting, services, renderer, request, now, out, say) -> None:
+def _run(meeting, services, renderer, request, clock, out, say) -> None:
+    now = clock()
     feeds = fetch_feeds(meeting, services)
     occurrence = _select(meeting, request, now, feeds, say)
     if occurrence is None:
@@ -130,6 +138,7 @@ def _run(meeting, services, renderer, request, now, out, say) -> None:
     reader = _Reader(meeting, occurrence, previous, services, renderer, now)
     existing = reader.read(agenda)
     applier = _applier(meeting, services, request, out, say, reader)
+    applier = _BeforeStart(applier, clock, occurrence)
     options = dataclasses.replace(options, calendar=reader.calendar_error is None)
     existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
     if reader.calendar_error is not None:
@@ -167,7 +176,7 @@ def _apply_round(meeting, current: Plan, existing: Existing, applier, reader, ag
     except Conflict as exc:
         log.warning("%s: %s", meeting.id, exc)
         return reader.read(agenda)
-    if isinstance(applier, Applier) and any(isinstance(a, CreateIssue) for a in current.actions):
+    if applier.writes and any(isinstance(a, CreateIssue) for a in current.actions):
         # Another run may have created the same issue at the same moment: look again, keeping what
         # this run made even if the listing has not caught up with it yet.
         known = {issue.number: issue for issue in (*existing.issues, *reader.issues()[0])}
@@ -207,6 +216,19 @@ def _cancel_dropped(meeting, events, now, feeds, applier, existing: Existing, ke
 
 def _starts(event: EventRecord) -> dt.datetime:
     return occ_mod.localize(dt.datetime.fromisoformat(event.start), event.timezone)
+
+
+class _BeforeStart:
+    """Checks the clock before every write: a meeting that starts during a slow pass is left alone."""
+
+    def __init__(self, applier, clock: Callable[[], dt.datetime], occurrence: Occurrence) -> None:
+        self.applier, self.clock, self.occurrence = applier, clock, occurrence
+        self.writes = applier.writes
+
+    def apply(self, meeting: Meeting, action, existing: Existing) -> Existing:
+        if occ_mod.has_started(self.occurrence, self.clock()):
+            raise StartedMeanwhile(STARTED_MEANWHILE.format(date=self.occurrence.date.isoformat()))
+        return self.applier.apply(meeting, action, existing)
 
 
 class _Reader:

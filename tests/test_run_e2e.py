@@ -5,6 +5,7 @@ The real `meeting-bot` runs as a subprocess against the GitHub double, its clock
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -39,7 +40,9 @@ from tests.e2e import (
     ZONE,
     notes_path,
     world,  # noqa: F401 (the fixture)
+    write_meeting,
 )
+from tests.doubles.github import DEFAULT_TOKEN
 
 BAD_TOKEN = "ghp_wrong000000000000000000000000000000000"
 TITLE = f"{NAME} {DATE}"
@@ -121,6 +124,22 @@ def test_labels_move_items_in_and_out_while_human_edits_survive_byte_for_byte(wo
         assert not set(after.replace(newline, "")) & {"\r", "\n"}  # one line ending throughout
         old = new
     assert world.github.count("POST", ISSUES) == 1
+
+
+def test_an_edit_made_while_the_run_is_working_is_kept(world):
+    world.topic("Topic 0")
+    world.run("run")
+    number = world.issue()["number"]
+    new = world.topic("Topic 1")
+    world.github.reset_log()
+    world.github.slow("GET", ISSUES, delay=1.5)  # the plan's read is answered late, as it was
+    process = world.popen("run")
+    world.wait_for("GET", ISSUES)
+    edited = world.issue()["body"] + "\nA late note from the chair.\n"
+    world.github.set_issue(REPO, number, body=edited)  # lands after the plan's read, before the write
+    process.communicate(timeout=60)
+    after = world.issue()["body"]
+    assert "A late note from the chair." in after and link(OTHER, new) in agenda_region(world.issue())
 
 
 def test_dry_run_writes_nothing_and_prints_the_rendered_issue_and_notes(world):
@@ -382,3 +401,15 @@ def test_next_prints_the_occurrences_as_json(world):
         entry("2024-03-25", 15, "+01:00"),
         entry("2024-04-01", 14, "+02:00"),  # summer time from 31 March
     ]
+
+
+def test_a_meeting_that_starts_during_the_run_is_not_written_to(world):
+    """The issue listing answers slowly and the meeting starts meanwhile (the real clock): nothing is sent."""
+    world.topic("A topic")
+    world.github.slow("GET", ISSUES, delay=2.5, times=1)
+    start = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2)).replace(microsecond=0, tzinfo=None)
+    write_meeting(world.config, schedule={"timezone": "UTC", "start": start, "rrule": "FREQ=WEEKLY"})
+    result = world.bot("run", "--config", str(world.config), env=world._env(DEFAULT_TOKEN))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert runner.STARTED_MEANWHILE.format(date=start.date().isoformat()) in result.stdout
+    assert world.github.writes() == []

@@ -89,6 +89,10 @@ class GitHubIssues:
             issue = self._repo(repo).create_issue(title=title, body=body, labels=list(labels))
         return _record(issue)
 
+    def get(self, repo: str, number: int) -> IssueRecord:
+        with self._errors(f"reading {repo}#{number}"):
+            return _record(self._repo(repo).get_issue(number))
+
     def update_body(self, repo: str, number: int, body: str) -> IssueRecord:
         with self._errors(f"updating {repo}#{number}"):
             issue = self._repo(repo).get_issue(number)
