@@ -140,3 +140,25 @@ def untouched(inner: str, name: str) -> bool:
     """Whether a sealed region is still exactly as the bot wrote it (False when unsealed)."""
     found = [m for m in _SEAL_LINE.finditer(inner) if m.group("name") == name]
     return len(found) == 1 and found[0].group("digest") == _digest(_SEAL_LINE.sub("", inner))
+
+
+NOTES_REF = "<!-- meeting-bot:notes={ref} -->"
+_NOTES_LINE = re.compile(r"^ {0,3}<!-- meeting-bot:notes=(?P<ref>[^\s<>]+) -->[ \t]*\r?$")
+
+
+def make_notes_ref(ref: str) -> str:
+    """The line by which an issue remembers where its notes are (the path, percent-encoded)."""
+    from urllib.parse import quote
+
+    return NOTES_REF.format(ref=quote(ref, safe="/._-@~"))
+
+
+def find_notes_ref(body: str) -> str | None:
+    """The notes reference an issue recorded, outside code, or None."""
+    from urllib.parse import unquote
+
+    for _, line in _lines_outside_code(body):
+        found = _NOTES_LINE.match(line)
+        if found:
+            return unquote(found.group("ref"))
+    return None

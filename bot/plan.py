@@ -253,6 +253,9 @@ def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: 
     title = renderer.title(meeting, occurrence)
     lnk = links(meeting, occurrence, existing, None)
     body = fit(agenda, lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, title)), MAX_ISSUE_BODY)
+    if meeting.notes.provider is not NotesProvider.NONE:
+        ref = notes_ref(meeting, occurrence, renderer, build_context(meeting, occurrence, agenda, lnk, title))
+        body = body.rstrip("\n") + "\n" + markers.make_notes_ref(ref) + "\n"
     out.actions.append(CreateIssue(meeting.repo, title, sealed(body), meeting.issue.labels))
 
 
@@ -284,7 +287,12 @@ def _plan_previous(meeting, existing: Existing, issue: IssueRecord, options: Opt
         out.actions.append(CloseIssue(meeting.repo, previous.number, comment))
 
 
-def notes_ref(meeting: Meeting, occurrence: Occurrence, renderer: Renderer, ctx: dict) -> str:
+def notes_ref(meeting: Meeting, occurrence: Occurrence, renderer: Renderer, ctx, issue: IssueRecord | None = None) -> str:
+    """Where the notes are: as the issue recorded it when it was made, so a later change of
+    `notes.path` (or of the title in it) never makes a second notes document."""
+    recorded = markers.find_notes_ref(issue.body) if issue is not None else None
+    if recorded:
+        return recorded
     if meeting.notes.provider is NotesProvider.REPO:
         return renderer.path(meeting.notes.path, ctx)
     return occurrence.key
@@ -297,7 +305,8 @@ def _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out: _Build
     rendered = renderer.notes(ctx)
     record = existing.notes
     if record is None:
-        out.actions.append(CreateNotes(notes_ref(meeting, occurrence, renderer, ctx), occurrence.key, issue.title, rendered))
+        ref = notes_ref(meeting, occurrence, renderer, ctx, issue)
+        out.actions.append(CreateNotes(ref, occurrence.key, issue.title, rendered))
         return False
     if markers.find_key(record.content) != occurrence.key:
         out.notices.append(NOTES_NOT_OURS.format(ref=record.ref))

@@ -267,8 +267,10 @@ class _Reader:
         issues, previous = self.issues()
         existing = Existing(issues=issues, previous=previous)
         if self.notes_store is not None:
-            ctx = build_context(self.meeting, self.occurrence, agenda, Links(None, None, None, None))
-            ref = notes_ref(self.meeting, self.occurrence, self.renderer, ctx)
+            issue = survivor(issues)
+            title = issue.title if issue is not None else None
+            ctx = build_context(self.meeting, self.occurrence, agenda, Links(None, None, None, None), title)
+            ref = notes_ref(self.meeting, self.occurrence, self.renderer, ctx, issue)
             record = self.notes_store.find(self.meeting, ref, self.occurrence.key)
             existing = dataclasses.replace(existing, notes=record, notes_url=self.notes_url(ref))
         return dataclasses.replace(existing, events=self._events())

@@ -129,3 +129,15 @@ def test_provider_none_leaves_notes_out(world):
     assert world.github.commits(REPO) == []
     body = world.issue()["body"]
     assert "/blob/" not in body and "Notes" not in body
+
+
+def test_a_changed_notes_path_keeps_the_notes_where_the_issue_says_they_are(world):
+    world.topic("A topic")
+    assert world.run("run").returncode == 0
+    assert markers.find_notes_ref(world.issue()["body"]) == notes_path()
+    world.meeting(notes={"path": "notes/{{ date }}-{{ title }}.md"})  # the path template changes later
+    world.topic("Another topic")
+    assert world.run("run").returncode == 0
+    files = [c["path"] for c in world.github.commits(REPO)]
+    assert set(files) == {notes_path()}  # refreshed in place, no second notes file
+    assert "Another topic" in world.notes()
