@@ -20,7 +20,7 @@ from tests.conftest import Bot
 from tests.figures import FAULT_FIGURES
 from tests.doubles.gcal import running_calendar
 from tests.doubles.github import DEFAULT_TOKEN, GitHubDouble
-from tests.e2e import DATE, KEY, LABEL, MEETING_ID, NAME, NOW, OTHER, PREVIOUS, REPO, notes_path, write_meeting
+from tests.e2e import KEY, LABEL, MEETING_ID, NAME, NOW, OTHER, PREVIOUS, REPO, notes_path, write_meeting
 
 CAL = "wg@group.calendar.google.com"
 EVENTS = rf"^/calendar/v3/calendars/{CAL}/events$"

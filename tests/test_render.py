@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bot
-from bot import markers, render
+from bot import markers, render, render_check
 from bot.model import (
     Agenda, AgendaConfig, AgendaGroup, AgendaItem, CalendarConfig, CalendarProvider, IssueConfig,
     NotesConfig, NotesProvider, Occurrence,
@@ -438,7 +438,7 @@ def test_sample_occurrence_for_a_feed_or_a_bad_zone():
     from tests.factories import make_slot
 
     meeting = make_meeting(slots=(make_slot(start=None, rrule=None, timezone="Not/AZone", ics_url="https://x"),))
-    sample = render.sample_occurrence(meeting)
+    sample = render_check.sample_occurrence(meeting)
     assert sample.start.tzinfo == ZoneInfo("UTC") and sample.end - sample.start == dt.timedelta(hours=1)
 
 

@@ -29,7 +29,6 @@ from tests.e2e import (
     DATE,
     BEFORE_PREVIOUS,
     ISSUES,
-    KEY,
     LABEL,
     MEETING_ID,
     NAME,
