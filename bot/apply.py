@@ -19,13 +19,14 @@ from bot.plan import (
     UpdateNotes,
     refresh,
 )
-from bot.ports import Access, Calendar, Forbidden, IssueStore, NotesStore
+from bot.ports import Access, Calendar, Conflict, Forbidden, IssueStore, NotesStore
 
 NO_PUSH = (
     "{repo}: these credentials cannot write to the repository, so the notes file cannot be committed; "
     "give the token Contents: write (or use [notes] provider = \"none\")"
 )
 NO_TRIAGE = "{repo}: these credentials cannot label issues, so GitHub would drop the labels {labels}; give them Issues: write"
+NOTES_GONE = "{ref}: the notes were deleted during the run; the next round makes them again"
 CREATED_ISSUE = "created issue #{number} {url}"
 UPDATED_ISSUE = "updated the agenda of #{number}"
 CLOSED_ISSUE = "closed #{number}"
@@ -109,7 +110,14 @@ class Applier:
         return dataclasses.replace(existing, notes=record)
 
     def _UpdateNotes(self, meeting: Meeting, a: UpdateNotes, existing: Existing) -> Existing:
-        record = self.notes.update(meeting, a.record, a.content, a.message)
+        """Read the document again just before writing: notes are edited live before a meeting."""
+        fresh = self.notes.reload(meeting, a.record)
+        if fresh is None:
+            raise Conflict(NOTES_GONE.format(ref=a.record.ref))  # the runner reads everything again
+        content, missing = refresh(fresh.content, a.content)
+        if missing or content == fresh.content:
+            return dataclasses.replace(existing, notes=fresh)
+        record = self.notes.update(meeting, fresh, content, a.message)
         self.report(UPDATED_NOTES.format(url=record.url))
         return dataclasses.replace(existing, notes=record)
 

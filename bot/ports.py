@@ -72,6 +72,9 @@ class NotesStore(Protocol):
 
     def create(self, meeting: Meeting, ref: str, key: str, title: str, content: str) -> NotesRecord: ...
 
+    def reload(self, meeting: Meeting, record: NotesRecord) -> NotesRecord | None:
+        """The document as it is now (None when it was deleted), read again just before a write."""
+
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord: ...
 
 

@@ -8,6 +8,7 @@ HackMD doubles, its clock pinned by `--now`.
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -498,3 +499,27 @@ def test_a_note_deleted_by_hand_is_made_again_and_the_issue_follows_it(hackmd_wo
     again = the_note(double)
     assert again["id"] != gone["id"]
     assert again["publishLink"] in world.issue()["body"] and gone["publishLink"] not in world.issue()["body"]
+
+
+def test_a_note_edited_live_while_the_run_works_keeps_the_edit(hackmd_world):
+    world, double = hackmd_world
+    world.topic("Topic 0")
+    run(world, double, "run")
+    note = the_note(double)
+    new = world.topic("Topic 1")
+    note_path = rf"^/v1/notes/{note['id']}$"
+    double.reset_log()
+    double.slow("GET", note_path, delay=1.0, times=1)  # the plan's read of the note comes back late
+    env = {"GITHUB_API_URL": world.github.url, "GITHUB_TOKEN": GITHUB_TOKEN, "HACKMD_API_URL": double.url,
+           "HACKMD_TOKEN": DEFAULT_TOKEN}
+    process = world.bot.popen("run", "--config", str(world.config), "--now", NOW, env=env)
+    deadline = time.monotonic() + 30
+    while not double.count("GET", note_path):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    live = note["content"].replace("## Present\n", "## Present\n\n* Bob (typing right now)\n")
+    double.edit(note["id"], live)
+    process.communicate(timeout=60)
+    after = the_note(double)["content"]
+    assert "* Bob (typing right now)" in after
+    assert f"[#{new}]" in markers.find_region(after, markers.AGENDA)

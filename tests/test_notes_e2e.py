@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from bot import markers, plan
 from bot.adapters.repo_notes import CREATE_MESSAGE, web_url
 from bot.apply import CREATED_NOTES
@@ -96,10 +98,14 @@ def test_a_change_between_read_and_write_is_read_again_not_overwritten(world):
     world.run("run")
     topic = world.topic("Late topic")
     contents = rf"^/repos/{REPO}/contents/{notes_path()}$"
-    world.github.slow("GET", contents, 1.0)  # the bot reads the notes; a human commits before it writes
+    # The bot reads the notes, and reads them again just before writing; a human commits after that.
+    world.github.slow("GET", contents, 1.0, times=2)
     world.github.reset_log()
     running = world.popen("run")
-    world.wait_for("GET", contents)
+    deadline = time.monotonic() + 30
+    while world.github.count("GET", contents) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     edited = human_edit(world)
     out, err = running.communicate(timeout=60)
 

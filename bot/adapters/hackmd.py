@@ -230,6 +230,15 @@ class HackMDNotes:
             raise Conflict(NOTE_GONE.format(id=record.ref)) from None
         return NotesRecord(url=record.url, content=content, ref=record.ref)
 
+    def reload(self, meeting: Meeting, record: NotesRecord) -> NotesRecord | None:
+        """The note as it is now, just before a write, or None when it was deleted."""
+        what = NOTE.format(id=record.ref)
+        try:
+            _, note = self._call("GET", f"/notes/{quote(record.ref, safe='')}", what)
+        except NotFound:
+            return None
+        return _as_record(note, None, what)
+
     def _yield_to_older(self, meeting: Meeting, made: NotesRecord, key: str) -> None:
         """Another run may have made the occurrence's note at the same moment: the oldest stays, ours goes."""
         first = self.find(meeting, key, key)

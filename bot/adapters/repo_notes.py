@@ -69,6 +69,10 @@ class RepoNotes:
             version=content.sha,
         )
 
+    def reload(self, meeting: Meeting, record: NotesRecord) -> NotesRecord | None:
+        """The file as it is now, just before a write, or None when it was deleted."""
+        return self.find(meeting, record.ref, "")
+
     def create(self, meeting: Meeting, ref: str, key: str, title: str, content: str) -> NotesRecord:
         repo = self._client.get_repo(meeting.repo)
         with self._errors(f"committing {meeting.repo}/{ref}"):
