@@ -252,11 +252,17 @@ def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: 
         return
     title = renderer.title(meeting, occurrence)
     lnk = links(meeting, occurrence, existing, None)
-    body = fit(agenda, lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, title)), MAX_ISSUE_BODY)
+    notes_line = ""
     if meeting.notes.provider is not NotesProvider.NONE:
         ref = notes_ref(meeting, occurrence, renderer, build_context(meeting, occurrence, agenda, lnk, title))
-        body = body.rstrip("\n") + "\n" + markers.make_notes_ref(ref) + "\n"
-    out.actions.append(CreateIssue(meeting.repo, title, sealed(body), meeting.issue.labels))
+        notes_line = markers.make_notes_ref(ref) + "\n"
+
+    def finish(body: str) -> str:  # what is sent, so the size limit is measured on it
+        return sealed(body.rstrip("\n") + "\n" + notes_line if notes_line else body)
+
+    render = lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, title))  # noqa: E731
+    body = finish(fit(agenda, render, MAX_ISSUE_BODY, final=finish))
+    out.actions.append(CreateIssue(meeting.repo, title, body, meeting.issue.labels))
 
 
 def _plan_duplicates(meeting, occurrence, issues, keep: IssueRecord, out: _Builder) -> None:

@@ -273,8 +273,8 @@ def test_a_calendar_waits_for_the_notes():
     assert not any(isinstance(a, CreateEvent) for a in actions)
 
 
-def _big_agenda(count: int) -> Agenda:
-    title = "A long agenda item title that someone wrote with a lot of detail in it, repeated " * 2
+def _big_agenda(count: int, pad: int = 0) -> Agenda:
+    title = "A long agenda item title that someone wrote with a lot of detail in it, repeated " * 2 + "x" * pad
     items = tuple(
         AgendaItem(MEETING_REPO, n, f"{title} {n}", f"https://github.com/{MEETING_REPO}/issues/{n}")
         for n in range(1, count + 1)
@@ -370,3 +370,14 @@ def test_seal_survives_crlf_and_detects_any_change():
     assert not markers.untouched(sealed_inner.replace("| a |", "| x |"), "links")
     assert not markers.untouched(inner, "links")
     assert markers.seal(sealed_inner, "links") == sealed_inner
+
+
+@pytest.mark.parametrize("pad", range(0, 200, 20))
+def test_a_cut_agenda_is_stable_from_one_run_to_the_next(pad):
+    """Cut to fit what is sent (with the notes line and the seal), so the next run does not cut again."""
+    big = _big_agenda(3000, pad)
+    m, occ = meeting(), occurrence()
+    (create,) = plan(m, occ, big, BASE, BEFORE, Options(), RENDERER).actions
+    assert planmod.size(create.body) <= planmod.MAX_ISSUE_BODY
+    made = numbered(Existing(issues=(_record(create),), notes_url=NOTES_URL))
+    assert not [a for a in plan(m, occ, big, made, BEFORE, Options(), RENDERER).actions if isinstance(a, UpdateIssue)]
