@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot import markers
+from bot import markers, readback
 from bot.model import (
     Agenda,
     CalendarProvider,
@@ -32,6 +32,10 @@ CLOSED_BY_HAND = "#{number} was closed by hand: left alone"
 MARKERS_MISSING = "#{number}: the agenda markers were removed by hand, so the agenda is not refreshed"
 NOTES_MARKERS_MISSING = "{ref}: the agenda markers were removed by hand, so the agenda is not refreshed"
 NOTES_NOT_OURS = "{ref}: a file that the bot did not write is in the way: left alone"
+NOTES_REF_IGNORED = (
+    "#{number}: the notes location written in the issue is not a path under the configured notes folder: "
+    "ignored, the configured notes.path is used"
+)
 DUPLICATE_COMMENT = "Closing as a duplicate of #{number}, the meeting issue for {date}. (meeting-bot)"
 PREVIOUS_COMMENT = "The next meeting's issue is #{number}: {url} (closed by meeting-bot)"
 NOTES_UPDATE_MESSAGE = "Refresh the agenda in the notes for {title}"
@@ -229,12 +233,16 @@ def plan(
     if issue is None:
         _plan_create(meeting, occurrence, agenda, existing, options, renderer, out)
         return out.done()
+    recorded = markers.find_notes_ref(issue.body)
+    if recorded and meeting.notes.provider is not NotesProvider.NONE and not readback.notes_ref_ok(meeting, occurrence, recorded):
+        out.notices.append(NOTES_REF_IGNORED.format(number=issue.number))
+    title = renderer.title(meeting, occurrence)  # never the live issue title: anyone with triage can change it
     lnk = links(meeting, occurrence, existing, issue)
-    ctx = build_context(meeting, occurrence, agenda, lnk, title=issue.title)
+    ctx = build_context(meeting, occurrence, agenda, lnk, title=title)
     _plan_duplicates(meeting, occurrence, existing.issues, issue, out)
     rendered = fit(
         agenda,
-        lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, issue.title)),
+        lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, title)),
         MAX_ISSUE_BODY,
         final=lambda text: refresh(issue.body, text)[0],
     )
@@ -295,9 +303,10 @@ def _plan_previous(meeting, existing: Existing, issue: IssueRecord, options: Opt
 
 def notes_ref(meeting: Meeting, occurrence: Occurrence, renderer: Renderer, ctx, issue: IssueRecord | None = None) -> str:
     """Where the notes are: as the issue recorded it when it was made, so a later change of
-    `notes.path` (or of the title in it) never makes a second notes document."""
+    `notes.path` (or of the title in it) never makes a second notes document. A recorded location
+    outside the configured notes folder is ignored (see `bot.readback`)."""
     recorded = markers.find_notes_ref(issue.body) if issue is not None else None
-    if recorded:
+    if recorded and readback.notes_ref_ok(meeting, occurrence, recorded):
         return recorded
     if meeting.notes.provider is NotesProvider.REPO:
         return renderer.path(meeting.notes.path, ctx)
@@ -312,7 +321,7 @@ def _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out: _Build
     record = existing.notes
     if record is None:
         ref = notes_ref(meeting, occurrence, renderer, ctx, issue)
-        out.actions.append(CreateNotes(ref, occurrence.key, issue.title, rendered))
+        out.actions.append(CreateNotes(ref, occurrence.key, ctx.values["title"], rendered))
         return False
     if markers.find_key(record.content) != occurrence.key:
         out.notices.append(NOTES_NOT_OURS.format(ref=record.ref))
@@ -321,18 +330,20 @@ def _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out: _Build
     if ISSUE_REGION in missing:
         out.notices.append(NOTES_MARKERS_MISSING.format(ref=record.ref))
     elif content != record.content:
-        out.actions.append(UpdateNotes(record, content, NOTES_UPDATE_MESSAGE.format(title=issue.title)))
+        out.actions.append(UpdateNotes(record, content, NOTES_UPDATE_MESSAGE.format(title=ctx.values["title"])))
     return True
 
 
 def event_draft(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, lnk: Links, renderer, issue: IssueRecord) -> EventDraft:
+    title = renderer.title(meeting, occurrence)  # never the live issue title
+
     def describe(ag: Agenda) -> str:
-        return renderer.event(build_context(meeting, occurrence, ag, lnk, issue.title))
+        return renderer.event(build_context(meeting, occurrence, ag, lnk, title))
 
     return EventDraft(
         key=occurrence.key,
         meeting_id=meeting.id,
-        summary=issue.title,
+        summary=title,
         description=fit(agenda, describe, MAX_EVENT_DESCRIPTION),
         location=lnk.join or "",
         start=occurrence.start.replace(tzinfo=None).isoformat(timespec="seconds"),

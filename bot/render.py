@@ -252,7 +252,7 @@ class Renderer:
     def path(self, template_str: str, ctx: Context) -> str:
         """The notes file's path in the repository, checked to stay inside it."""
         path = self._inline(template_str, ctx.values, ctx.meeting, ("notes", "path"))
-        problem = _path_problem(path)
+        problem = path_problem(path)
         if problem:
             raise RenderError(*_setting(ctx.meeting, ("notes", "path")), problem.format(path=path))
         return path
@@ -302,7 +302,8 @@ def _setting(meeting: Meeting, where: tomlines.Where) -> tuple[str, int]:
     return str(meeting.source), line
 
 
-def _path_problem(path: str) -> str | None:
+def path_problem(path: str) -> str | None:
+    """Why a notes path is unusable in a repository (a message with {path}), or None."""
     parts = path.split("/")
     if not path.strip():
         return PATH_EMPTY

@@ -268,8 +268,7 @@ class _Reader:
         existing = Existing(issues=issues, previous=previous)
         if self.notes_store is not None:
             issue = survivor(issues)
-            title = issue.title if issue is not None else None
-            ctx = build_context(self.meeting, self.occurrence, agenda, Links(None, None, None, None), title)
+            ctx = build_context(self.meeting, self.occurrence, agenda, Links(None, None, None, None))
             ref = notes_ref(self.meeting, self.occurrence, self.renderer, ctx, issue)
             record = self.notes_store.find(self.meeting, ref, self.occurrence.key)
             existing = dataclasses.replace(existing, notes=record, notes_url=self.notes_url(ref))

@@ -77,6 +77,9 @@ class Settings:
     config_dir: str = DEFAULT_CONFIG_DIR
     max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
+    github_actions: bool = False  # GITHUB_ACTIONS=true: running in a GitHub Actions job
+    runner_token: bool = False  # MEETING_BOT_RUNNER_TOKEN=true: GITHUB_TOKEN is the runner's own (action.yml)
+    allow_private_feeds: bool = False  # MEETING_BOT_ALLOW_PRIVATE_FEEDS=1: feeds may be on loopback or private addresses
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret's text, for the log redaction filter."""
@@ -145,4 +148,7 @@ def from_environment(env: Mapping[str, str] | None = None) -> Settings:
         config_dir=_optional(env, "MEETING_BOT_CONFIG") or DEFAULT_CONFIG_DIR,
         max_rate_limit_wait=_float(env, "MEETING_BOT_MAX_RATE_LIMIT_WAIT", DEFAULT_MAX_RATE_LIMIT_WAIT),
         http_timeout=_float(env, "MEETING_BOT_HTTP_TIMEOUT", DEFAULT_HTTP_TIMEOUT),
+        github_actions=_optional(env, "GITHUB_ACTIONS") == "true",
+        runner_token=_optional(env, "MEETING_BOT_RUNNER_TOKEN") == "true",
+        allow_private_feeds=_optional(env, "MEETING_BOT_ALLOW_PRIVATE_FEEDS") == "1",
     )

@@ -141,9 +141,23 @@ def test_a_changed_notes_path_keeps_the_notes_where_the_issue_says_they_are(worl
     world.topic("A topic")
     assert world.run("run").returncode == 0
     assert markers.find_notes_ref(world.issue()["body"]) == notes_path()
-    world.meeting(notes={"path": "notes/{{ date }}-{{ title }}.md"})  # the path template changes later
+    world.meeting(notes={"path": "meetings/{{ date }}-{{ title }}.md"})  # the path template changes later
     world.topic("Another topic")
     assert world.run("run").returncode == 0
     files = [c["path"] for c in world.github.commits(REPO)]
     assert set(files) == {notes_path()}  # refreshed in place, no second notes file
     assert "Another topic" in world.notes()
+
+
+def test_a_notes_location_edited_into_the_issue_outside_the_notes_folder_is_ignored(world):
+    world.topic("A topic")
+    assert world.run("run").returncode == 0
+    issue = world.issue()
+    forged = issue["body"].replace(markers.make_notes_ref(notes_path()), markers.make_notes_ref(".github/workflows/pwn.yml"))
+    world.github.set_issue(REPO, issue["number"], body=forged)
+    world.topic("Another topic")
+    result = world.run("run")
+    assert result.returncode == 0, result.stderr
+    assert plan.NOTES_REF_IGNORED.format(number=issue["number"]) in result.stderr
+    assert {c["path"] for c in world.github.commits(REPO)} == {notes_path()}
+    assert world.github.file(REPO, ".github/workflows/pwn.yml") is None

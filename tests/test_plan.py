@@ -243,6 +243,9 @@ class _EventOnly:
     def event(self, ctx) -> str:
         return "description"
 
+    def title(self, meeting, occurrence) -> str:
+        return "T"
+
 
 def test_extra_events_for_one_occurrence_are_cancelled():
     m, ag = meeting(), agenda(17)

@@ -38,9 +38,14 @@ def wire(settings: Settings, meetings: Sequence[Meeting]) -> Services:
 
         return GoogleCalendar.from_settings(settings)
 
+    def me() -> str | None:
+        from bot.adapters.github_identity import identity
+
+        return identity(settings, client(), meetings[0].repo if meetings else None)
+
     return Services(
         agenda=_Lazy(lambda: _agenda(client(), settings)),
-        issues=_Lazy(lambda: _issues(client(), settings)),
+        issues=_Lazy(lambda: _issues(client(), settings, me)),
         notes=lambda meeting: _notes(meeting, client, settings),
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
         fetch_feed=lambda url: _fetch_feed(url, settings.http_timeout),
@@ -53,10 +58,10 @@ def _agenda(client, settings: Settings):
     return GitHubAgenda(client, settings.max_rate_limit_wait)
 
 
-def _issues(client, settings: Settings):
+def _issues(client, settings: Settings, me):
     from bot.adapters.github_issues import GitHubIssues
 
-    return GitHubIssues(client, cap=settings.max_rate_limit_wait, url=settings.github_api_url)
+    return GitHubIssues(client, cap=settings.max_rate_limit_wait, url=settings.github_api_url, me=me)
 
 
 def _notes(meeting: Meeting, client, settings: Settings):

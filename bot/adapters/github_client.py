@@ -77,7 +77,11 @@ def _app_auth(settings: Settings, repo: str | None) -> Auth.AppInstallationAuth:
         integration = github.GithubIntegration(auth=app, **_options(settings))
         owner, name = (repo or "/").split("/", 1)
         with github_errors(f"GitHub App installation for {repo}"):
-            installation_id = integration.get_repo_installation(owner, name).id
+            installation = integration.get_repo_installation(owner, name)
+        installation_id = installation.id
+        from bot.adapters import github_identity
+
+        github_identity.remember_app(settings, installation.app_slug)  # the bot's identity, at no extra cost
     return app.get_installation_auth(installation_id)
 
 

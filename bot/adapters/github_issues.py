@@ -3,51 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+import functools
+from typing import Callable, Mapping
 
 import github
 
 from bot import markers
 from bot.adapters.github_client import github_errors
+from bot.adapters.github_identity import same, token_login
 from bot.model import IssueRecord
 from bot.ports import Access
 
 RACE_WINDOW = dt.timedelta(days=1)  # how far apart two racing runs' copies of one issue can be
 
 
-TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-
-
-def _trusted(issue) -> bool:
-    """Whether the author could have written the bot's issue: a maintainer (it has a role in the
-    repository or organisation) or an app's bot account (only the repository's admins install apps).
-    Anyone else could copy the bot's key into an issue to take the meeting over.
-    """
-    user_type = issue.user.type if issue.user else None
-    return issue.author_association in TRUSTED_ASSOCIATIONS or user_type == "Bot"
-
-
-def _record(issue) -> IssueRecord:
+def _record(issue, me: str | None) -> IssueRecord:
     """Only attributes the listing or the write's answer holds, so PyGithub never completes lazily."""
+    author = issue.user.login if issue.user else None
     return IssueRecord(
         number=issue.number,
         url=issue.html_url,
         title=issue.title or "",
         body=issue.body or "",
         state=issue.state or "open",
-        author=issue.user.login if issue.user else None,
+        author=author,
         created_at=issue.created_at,
-        trusted=_trusted(issue),
+        trusted=same(author, me),
     )
 
 
 class GitHubIssues:
     """Meeting issues in one or more repositories, through one shared client."""
 
-    def __init__(self, client: github.Github, cap: float = 60.0, url: str = "") -> None:
+    def __init__(
+        self, client: github.Github, cap: float = 60.0, url: str = "", me: Callable[[], str | None] | None = None
+    ) -> None:
+        """`me` gives the bot's own login (by default the token's user, asked once)."""
         self._client = client.withLazy(True)  # repositories and issues are made without a GET
         self._cap = cap
         self._url = url
+        self._me = me or functools.cache(lambda: token_login(client, under_actions=False))
 
     def _errors(self, what: str):
         return github_errors(what, self._cap, self._url)
@@ -60,17 +55,19 @@ class GitHubIssues:
 
         Stops at `since`, or, once every key is found, a race window before the oldest found: a
         duplicate from a race is made within seconds of the first, so nothing older can carry a key.
+        Only issues the bot's own identity opened count; anyone can copy a key into an issue.
         """
+        me = self._me()
         found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
         stop_at = since
         with self._errors(f"listing issues of {repo}"):
             listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
             for issue in listing:
-                record = _record(issue)
+                record = _record(issue, me)
                 if record.created_at and record.created_at < stop_at:
                     break
                 key = markers.find_key(record.body)
-                if key in found:
+                if key in found and record.trusted:
                     found[key].append(record)
                 if all(found.values()):
                     oldest = min(r.created_at or stop_at for records in found.values() for r in records)
@@ -87,22 +84,23 @@ class GitHubIssues:
     def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
         with self._errors(f"creating the meeting issue in {repo}"):
             issue = self._repo(repo).create_issue(title=title, body=body, labels=list(labels))
-        return _record(issue)
+        return _record(issue, self._me())
 
     def get(self, repo: str, number: int) -> IssueRecord:
         with self._errors(f"reading {repo}#{number}"):
-            return _record(self._repo(repo).get_issue(number))
+            return _record(self._repo(repo).get_issue(number), self._me())
 
     def update_body(self, repo: str, number: int, body: str) -> IssueRecord:
         with self._errors(f"updating {repo}#{number}"):
             issue = self._repo(repo).get_issue(number)
             issue.edit(body=body)
-        return _record(issue)
+        return _record(issue, self._me())
 
     def close(self, repo: str, number: int, comment: str) -> None:
         with self._errors(f"closing {repo}#{number}"):
             issue = self._repo(repo).get_issue(number)
             # A run that died between the comment and the close must not comment twice.
-            if comment and not any(c.body == comment for c in issue.get_comments()):
+            me = self._me()
+            if comment and not any(c.body == comment and same(c.user.login if c.user else None, me) for c in issue.get_comments()):
                 issue.create_comment(comment)
             issue.edit(state="closed", state_reason="completed")
