@@ -143,7 +143,8 @@ def test_the_worker_refreshes_the_installation_token_before_it_expires(github, b
     finally:
         code, _, err = _stop(process)
     assert code == 0, err
-    assert github.count("GET", rf"^/repos/{REPO}/installation$") == 0  # the id was given
+    # The id was given: the installation is read once per process, for the App's slug (its identity).
+    assert github.count("GET", rf"^/repos/{REPO}/installation$") == 1
     assert not [e for e in github.requests if e.status == 401]
     assert len(_meeting_issues(github)) == 1
 

@@ -666,3 +666,24 @@ def test_base64_content_is_wrapped_like_githubs(gh: GitHubDouble) -> None:
     content = raw(gh, "GET", "/repos/wg/meetings/contents/long.txt").json()["content"]
     assert content.endswith("\n") and all(len(line) <= 60 for line in content.splitlines())
     assert base64.b64decode(content) == text.encode()
+
+
+# ----------------------------------------------------------------- author_association
+def test_author_association_is_githubs_for_each_kind_of_author(
+    app_gh: GitHubDouble, app_keys: tuple[str, str]
+) -> None:
+    """OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR and NONE, as GitHub tells them apart; an app's bot is
+    NONE until it commits, then CONTRIBUTOR, never MEMBER whatever it may do."""
+    gh = app_gh
+    gh.add_repo("alice/own")
+    gh.add_member("wg", "mona")
+    gh.add_token("ghp_writer0000000000000000000000000000000", login="carol", access="write")
+    gh.put_file(REPO, "README.md", "hi", message="first", author={"name": "dan", "email": "9+dan@users.noreply.github.com"})
+    authors = {"alice": "alice/own", "mona": REPO, "carol": REPO, "dan": REPO, "eve": REPO}
+    numbers = {login: gh.add_issue(repo, f"by {login}", user=login) for login, repo in authors.items()}
+    seen = {login: gh.get_issue(authors[login], n)["author_association"] for login, n in numbers.items()}
+    assert seen == {"alice": "OWNER", "mona": "MEMBER", "carol": "COLLABORATOR", "dan": "CONTRIBUTOR", "eve": "NONE"}
+    app = app_client(gh, app_keys[0]).get_repo(REPO)
+    assert app.create_issue("from the app").raw_data["author_association"] == "NONE"
+    app.create_file("notes.md", "add", "text")
+    assert app.create_issue("again").raw_data["author_association"] == "CONTRIBUTOR"

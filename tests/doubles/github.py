@@ -301,6 +301,13 @@ class GitHubDouble(Endpoints, HTTPDouble):
                 issue.closed_at = issue.updated_at = issue.created_at
             return issue.number
 
+    def add_member(self, org: str, login: str) -> None:
+        """Make ``login`` a member of organization ``org`` (its issues then say ``MEMBER``)."""
+        with self.lock:
+            self.state.user(org, "Organization")
+            self.state.user(login)
+            self.state.members.setdefault(org.lower(), set()).add(login.lower())
+
     def add_label(self, repo: str, name: str, color: str = "ededed", description: str | None = None) -> None:
         """Create a repository label."""
         with self.lock:
@@ -368,12 +375,19 @@ class GitHubDouble(Endpoints, HTTPDouble):
             return None if data is None else data.decode("utf-8")
 
     def put_file(
-        self, repo: str, path: str, text: str, *, message: str = "Seed file", branch: str | None = None
+        self,
+        repo: str,
+        path: str,
+        text: str,
+        *,
+        message: str = "Seed file",
+        branch: str | None = None,
+        author: dict[str, str] | None = None,
     ) -> str:
-        """Commit a file directly (no sha check); returns its blob SHA."""
+        """Commit a file directly (no sha check); returns its blob SHA. ``author``: name and email."""
         with self.lock:
             found = self.state.repo(repo)
-            author = {"name": "seed", "email": "seed@example.com"}
+            author = author or {"name": "seed", "email": "seed@example.com"}
             data = text.encode()
             self.state.write_file(
                 found, path.strip("/"), data, message=message, branch=branch, author=author, check_sha=False

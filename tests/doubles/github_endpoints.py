@@ -131,7 +131,7 @@ class Endpoints:
     def _shapes(self) -> Shapes:
         """JSON builders for the current base URL."""
         base = self.url if self._server is not None else "http://127.0.0.1:0" + self.prefix
-        return Shapes(base, self.state.users, self._has_push)
+        return Shapes(base, self.state.users, self._has_push, self.state.is_member, self.state.committed)
 
     def _has_push(self, repo: Repo, login: str) -> bool:
         """Whether a user token with write access to ``repo`` exists for ``login`` (a collaborator)."""

@@ -99,10 +99,19 @@ def quote(text: str) -> str:
 class Shapes:
     """Builds GitHub JSON for one API base URL (the double's ``url``)."""
 
-    def __init__(self, api: str, users: dict[str, User], collaborator: Callable[[Repo, str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        api: str,
+        users: dict[str, User],
+        collaborator: Callable[[Repo, str], bool] | None = None,
+        member: Callable[[str, str], bool] | None = None,
+        contributor: Callable[[Repo, str], bool] | None = None,
+    ) -> None:
         self.api = api.rstrip("/")
         self.users = users
         self.collaborator = collaborator or (lambda repo, login: False)
+        self.member = member or (lambda org, login: False)
+        self.contributor = contributor or (lambda repo, login: False)
 
     # ----------------------------------------------------------- accounts
     def user(self, login: str) -> dict[str, Any]:
@@ -303,15 +312,23 @@ class Shapes:
         return shape
 
     def association(self, repo: Repo, login: str) -> str:
-        """``OWNER`` for the repository's owner, ``COLLABORATOR`` for a user with push access, else ``NONE``.
+        """GitHub's ``author_association``, first that applies: ``OWNER`` (the repository's owner),
+        ``MEMBER`` (a member of the owning organization), ``COLLABORATOR`` (a user with push access),
+        ``CONTRIBUTOR`` (has a commit in the repository), else ``NONE``.
 
-        An app's bot account is ``NONE``, as on GitHub; clients recognise it by its type ``Bot``.
+        An app's bot account is never a member or collaborator; it is ``CONTRIBUTOR`` once it has
+        committed (the bot's notes commits do that), else ``NONE``.
         """
         if login.lower() == repo.owner.lower():
             return "OWNER"
         user = self.users.get(login.lower())
-        if user is not None and user.type == "User" and self.collaborator(repo, login):
+        is_user = user is not None and user.type == "User"
+        if is_user and self.member(repo.owner, login):
+            return "MEMBER"
+        if is_user and self.collaborator(repo, login):
             return "COLLABORATOR"
+        if self.contributor(repo, login):
+            return "CONTRIBUTOR"
         return "NONE"
 
     @staticmethod

@@ -210,6 +210,7 @@ class GitHubState:
         self.clock = clock
         self.users: dict[str, User] = {}
         self.repos: dict[str, Repo] = {}
+        self.members: dict[str, set[str]] = {}  # organization (lowercase) -> member logins (lowercase)
         self._ids = itertools.count(1001)
 
     def now(self) -> datetime:
@@ -227,6 +228,19 @@ class GitHubState:
         if key not in self.users:
             self.users[key] = User(self.next_id(), login, type)
         return self.users[key]
+
+    def is_member(self, org: str, login: str) -> bool:
+        """Whether ``login`` is a member of organization ``org``."""
+        return login.lower() in self.members.get(org.lower(), set())
+
+    def committed(self, repo: Repo, login: str) -> bool:
+        """Whether a commit of ``repo`` is attributed to ``login`` (by its noreply address, as GitHub links them)."""
+        address = f"+{login}@users.noreply.github.com".lower()
+        return any(
+            str(who.get("email", "")).lower().endswith(address)
+            for commit in repo.commits.values()
+            for who in (commit.author, commit.committer)
+        )
 
     # ------------------------------------------------------------- repos
     def add_repo(

@@ -1,0 +1,90 @@
+"""Trust by identity: only what the bot's own login made is the bot's, whatever markers others copy."""
+
+from __future__ import annotations
+
+from bot import markers, plan
+from bot.adapters.github_identity import ACTIONS_BOT, IDENTITY_UNKNOWN
+from bot.adapters.repo_notes import CREATE_MESSAGE
+from tests.e2e import DATE, ISSUES, KEY, NAME, REPO, notes_path, world  # noqa: F401 - world is a fixture
+
+PWN = ".github/workflows/pwn.yml"
+HIJACK_TITLE = "Sync closes #1, fixes #1"
+ACTIONS_TOKEN = "ghs_actions000000000000000000000000000000"
+
+
+def _forged_body() -> str:
+    return "\n".join([markers.make_key(KEY), markers.make_notes_ref(PWN), "we run this meeting now"])
+
+
+def _bot_issues(world) -> list[dict]:
+    return [i for i in world.issues() if i["user"]["login"] == "meeting-bot"]
+
+
+def test_an_org_member_cannot_hijack_the_meeting_with_a_forged_issue(world):
+    world.github.add_member("acme", "mallory")
+    forged = world.github.add_issue(REPO, HIJACK_TITLE, user="mallory", body=_forged_body())
+    assert world.github.get_issue(REPO, forged)["author_association"] == "MEMBER"
+    world.topic("A topic")
+    result = world.run("run")
+    assert result.returncode == 0, result.stderr
+    (own,) = _bot_issues(world)
+    assert own["number"] != forged and own["title"] == f"{NAME} {DATE}"
+    assert world.github.file(REPO, PWN) is None
+    assert [c["message"] for c in world.github.commits(REPO)] == [CREATE_MESSAGE.format(title=own["title"])]
+    assert [c["path"] for c in world.github.commits(REPO)] == [notes_path()]
+    untouched = world.github.get_issue(REPO, forged)
+    assert untouched["state"] == "open" and untouched["body"] == _forged_body() and untouched["comments"] == 0
+
+
+def test_another_apps_bot_account_is_not_the_bot(world):
+    world.github.state.user("other-app[bot]", "Bot")
+    other = world.github.add_issue(REPO, "WG", user="other-app[bot]", body=markers.make_key(KEY))
+    result = world.run("run")
+    assert result.returncode == 0, result.stderr
+    (own,) = _bot_issues(world)
+    assert own["number"] != other
+    assert world.github.get_issue(REPO, other)["state"] == "open"  # not the bot's to close as a duplicate
+
+
+def test_an_outsiders_copy_of_the_key_after_the_bots_issue_changes_nothing(world):
+    world.topic("A topic")
+    assert world.run("run").returncode == 0
+    own = world.issue()
+    copy = world.github.add_issue(REPO, "copy", user="eve", body=markers.make_key(KEY))
+    world.github.reset_log()
+    result = world.run("run")
+    assert result.returncode == 0, result.stderr
+    assert world.writes() == []
+    assert [i["number"] for i in _bot_issues(world)] == [own["number"]]
+    assert world.github.get_issue(REPO, copy)["state"] == "open"
+
+
+def test_a_human_renaming_the_bots_issue_does_not_reach_commits_or_other_artifacts(world):
+    world.topic("A topic")
+    assert world.run("run").returncode == 0
+    own = world.issue()
+    world.github.set_issue(REPO, own["number"], title=HIJACK_TITLE)
+    world.topic("Another topic")
+    assert world.run("run").returncode == 0
+    assert all(HIJACK_TITLE not in c["message"] for c in world.github.commits(REPO))
+    assert HIJACK_TITLE not in world.notes()
+
+
+def test_under_actions_the_runners_token_is_github_actions_bot(world):
+    world.github.add_token(ACTIONS_TOKEN, login=ACTIONS_BOT, installation_id=1)  # GET /user: 403, as on GitHub
+    env = {"GITHUB_API_URL": world.github.url, "GITHUB_TOKEN": ACTIONS_TOKEN, "GITHUB_ACTIONS": "true"}
+    args = ("run", "--config", str(world.config), "--now", "2024-03-07T12:00:00Z")
+    assert world.bot(*args, env=env).returncode == 0
+    assert world.bot(*args, env=env).returncode == 0
+    assert [i["user"]["login"] for i in world.issues()] == [ACTIONS_BOT]
+    assert world.github.count("POST", ISSUES) == 1
+    with_flag = world.bot(*args, env={**env, "MEETING_BOT_RUNNER_TOKEN": "true"})
+    assert with_flag.returncode == 0 and world.github.count("GET", r"^/user$") == 2  # the flag spares the request
+
+
+def test_an_installation_token_outside_actions_stops_with_a_clear_error(world):
+    world.github.add_token(ACTIONS_TOKEN, login="some-app[bot]", installation_id=1)
+    result = world.run("run", token=ACTIONS_TOKEN)
+    assert result.returncode != 0
+    assert IDENTITY_UNKNOWN in result.stderr
+    assert world.github.count("POST", ISSUES) == 0
