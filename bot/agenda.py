@@ -31,6 +31,13 @@ QUERY_SPLIT = (
 )
 CANNOT_SPLIT = "GitHub search {query!r}: more than {cap} items were created at {since}; some of them are missing"
 NO_ITEMS = "*No open issue or pull request carries the label {label}.*\n"
+WITHHELD = (
+    "{count} labelled item(s) left out: their repository is less visible than the meeting repository "
+    "{repo} ({visibility}), so they must not be published there"
+)
+WITHHELD_NOTE = "*{count} labelled item(s) from less visible repositories left out.*"
+# Who can read a repository, widest last: an agenda only holds items at least as visible as its meeting.
+VISIBILITY_RANK = {"private": 0, "internal": 1, "public": 2}
 HEADING = "### {repo}"
 ITEM = "* {title} [#{number}]({url})"
 
@@ -173,7 +180,11 @@ def group(items: Iterable[AgendaItem], meeting_repo: str) -> tuple[AgendaGroup, 
 
 
 def build_agenda(
-    config: AgendaConfig, items: Iterable[AgendaItem], meeting_repo: str, warnings: Iterable[str] = ()
+    config: AgendaConfig,
+    items: Iterable[AgendaItem],
+    meeting_repo: str,
+    warnings: Iterable[str] = (),
+    withheld: int = 0,
 ) -> Agenda:
     """The agenda value for the meeting."""
     return Agenda(
@@ -182,13 +193,37 @@ def build_agenda(
         repos=config.repos,
         groups=group(items, meeting_repo),
         warnings=tuple(dict.fromkeys(warnings)),
+        withheld=withheld,
     )
+
+
+def rank(visibility: str | None) -> int:
+    """How widely a repository is readable; an unknown visibility counts as private."""
+    return VISIBILITY_RANK.get(visibility or "", 0)
+
+
+def withhold(
+    items: Iterable[AgendaItem], visibility: Mapping[str, str | None], meeting_visibility: str | None
+) -> tuple[tuple[AgendaItem, ...], int]:
+    """The items whose repository is at least as visible as the meeting's, and how many were left out.
+
+    `visibility` maps each item's repository (casefolded) to GitHub's `visibility`.
+    """
+    floor = rank(meeting_visibility)
+    kept, left_out = [], 0
+    for item in items:
+        if rank(visibility.get(item.repo.casefold())) >= floor:
+            kept.append(item)
+        else:
+            left_out += 1
+    return tuple(kept), left_out
 
 
 def agenda_markdown(agenda: Agenda) -> str:
     """`### owner/repo` then `* title [#N](url)` per item, as in the notes; titles made inert."""
+    note = "\n" + WITHHELD_NOTE.format(count=agenda.withheld) + "\n" if agenda.withheld else ""
     if agenda.empty:
-        return NO_ITEMS.format(label=escape.markdown_inline(agenda.label))
+        return NO_ITEMS.format(label=escape.markdown_inline(agenda.label)) + note
     blocks = []
     for grp in agenda.groups:
         lines = [HEADING.format(repo=grp.repo), ""]
@@ -196,7 +231,7 @@ def agenda_markdown(agenda: Agenda) -> str:
             ITEM.format(title=escape.markdown_inline(i.title), number=i.number, url=i.url) for i in grp.items
         ]
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+    return "\n\n".join(blocks) + "\n" + note
 
 
 def _utc(value: dt.datetime | None) -> str | None:
@@ -220,7 +255,8 @@ def agenda_json(agenda: Agenda) -> str:
     """The agenda as one JSON object, keys in this documented order, items sorted like the groups.
 
     {"label", "orgs", "repos", "items": [{"repo", "number", "title", "url", "is_pull_request",
-    "labels", "author", "updated_at" (ISO 8601 UTC ending in Z, or null)}], "warnings": [...]}.
+    "labels", "author", "updated_at" (ISO 8601 UTC ending in Z, or null)}], "warnings": [...],
+    "withheld" (how many items were left out for coming from a less visible repository)}.
     Titles are raw: escaping is the consumer's business.
     """
     document = {
@@ -229,5 +265,6 @@ def agenda_json(agenda: Agenda) -> str:
         "repos": list(agenda.repos),
         "items": [_item_json(item) for item in agenda.items],
         "warnings": list(agenda.warnings),
+        "withheld": agenda.withheld,
     }
     return json.dumps(document, indent=2) + "\n"

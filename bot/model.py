@@ -186,6 +186,7 @@ class Agenda:
     groups: tuple[AgendaGroup, ...] = ()
     warnings: tuple[str, ...] = ()
     omitted: int = 0  # items left out so the document fits its service's size limit
+    withheld: int = 0  # items left out because their repository is less visible than the meeting's
 
     @property
     def items(self) -> tuple[AgendaItem, ...]:
@@ -200,7 +201,8 @@ class Agenda:
             groups.append(AgendaGroup(group.repo, group.items[:left]))
             left -= len(group.items)
         kept = sum(len(g.items) for g in groups)
-        return Agenda(self.label, self.orgs, self.repos, tuple(groups), self.warnings, len(self.items) - kept + self.omitted)
+        omitted = len(self.items) - kept + self.omitted
+        return Agenda(self.label, self.orgs, self.repos, tuple(groups), self.warnings, omitted, self.withheld)
 
     @property
     def empty(self) -> bool:

@@ -258,7 +258,7 @@ def test_markdown_of_an_empty_agenda_says_so():
 
 def test_json_is_the_documented_document():
     document = json.loads(agenda.agenda_json(sample_agenda("@x <b>")))
-    assert list(document) == ["label", "orgs", "repos", "items", "warnings"]
+    assert list(document) == ["label", "orgs", "repos", "items", "warnings", "withheld"]
     assert (document["label"], document["orgs"], document["repos"]) == (LABEL, ["openjs-foundation"], [])
     assert [(i["repo"], i["number"]) for i in document["items"]] == [
         (MEETING_REPO, 50),
@@ -281,5 +281,16 @@ def test_json_is_the_documented_document():
 
 def test_json_of_an_empty_agenda():
     assert json.loads(agenda.agenda_json(Agenda(label=LABEL))) == {
-        "label": LABEL, "orgs": [], "repos": [], "items": [], "warnings": []
+        "label": LABEL, "orgs": [], "repos": [], "items": [], "warnings": [], "withheld": 0
     }
+
+
+@pytest.mark.parametrize(
+    ("meeting", "kept"),
+    [("public", {"o/pub"}), ("internal", {"o/pub", "o/int"}), ("private", {"o/pub", "o/int", "o/priv", "o/gone"})],
+)
+def test_items_less_visible_than_the_meeting_are_withheld_and_counted(meeting, kept):
+    items = [item("o/pub", 1), item("o/int", 2), item("o/priv", 3), item("O/Gone", 4)]
+    seen = {"o/pub": "public", "o/int": "internal", "o/priv": "private", "o/gone": None}  # None: unreadable
+    visible, withheld = agenda.withhold(items, seen, meeting)
+    assert {i.repo.lower() for i in visible} == kept and withheld == 4 - len(kept)

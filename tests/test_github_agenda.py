@@ -48,8 +48,12 @@ def search_requests(double):
 
 
 def assert_only_searches(double, expected: int):
-    """Every request was a search (no per-item completion, no repository listing), `expected` of them."""
-    assert [e.path for e in double.requests] == ["/search/issues"] * expected
+    """`expected` searches; no per-item completion, no listing: besides them only each repository's
+    visibility, read once per process (`GET /repos/{owner}/{repo}`)."""
+    paths = [e.path for e in double.requests]
+    assert paths.count("/search/issues") == expected
+    others = [p for p in paths if p != "/search/issues"]
+    assert all(p.startswith("/repos/") and p.count("/") == 3 for p in others) and len(set(others)) == len(others)
 
 
 def test_orgs_and_extra_repos_issues_and_pull_requests_in_one_request(gh):
@@ -270,3 +274,32 @@ def test_enterprise_server_prefix():
         ghe.add_repo(MEETING_REPO)
         number = ghe.add_issue(MEETING_REPO, "Topic", labels=[LABEL])
         assert numbers(collect(ghe)) == {(MEETING_REPO, number)}
+
+
+EMBARGOED = "EMBARGOED: pre-auth RCE in the parser"
+
+
+def test_a_private_repositorys_item_never_reaches_a_public_meetings_agenda(gh, caplog):
+    gh.add_repo("openjs-foundation/embargo", private=True)
+    gh.add_repo("openjs-foundation/open")
+    gh.add_issue("openjs-foundation/embargo", EMBARGOED, labels=[LABEL])
+    public = gh.add_issue("openjs-foundation/open", "Public topic", labels=[LABEL])
+    with caplog.at_level(logging.WARNING):
+        result = collect(gh)
+    assert numbers(result) == {("openjs-foundation/open", public)} and result.withheld == 1
+    warning = agenda.WITHHELD.format(count=1, repo=MEETING_REPO, visibility="public")
+    assert warning in result.warnings and warning in caplog.text
+    assert EMBARGOED not in caplog.text + " ".join(result.warnings) + agenda.agenda_markdown(result)
+    assert agenda.WITHHELD_NOTE.format(count=1) in agenda.agenda_markdown(result)
+    collect(gh)
+    assert gh.count("GET", r"^/repos/openjs-foundation/embargo$") == 1  # once per process
+
+
+def test_a_private_meeting_repository_keeps_private_items_and_asks_nothing_more(gh):
+    gh.add_repo("openjs-foundation/private-meeting", private=True)
+    gh.add_repo("openjs-foundation/embargo", private=True)
+    number = gh.add_issue("openjs-foundation/embargo", EMBARGOED, labels=[LABEL])
+    config = AgendaConfig(label=LABEL, orgs=("openjs-foundation",))
+    result = source(gh).collect(make_meeting(agenda=config, repo="openjs-foundation/private-meeting"))
+    assert numbers(result) == {("openjs-foundation/embargo", number)} and result.withheld == 0
+    assert gh.count("GET", r"^/repos/openjs-foundation/embargo$") == 0

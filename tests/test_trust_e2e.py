@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import markers, plan
+from bot import agenda, markers, plan
 from bot.adapters.github_identity import ACTIONS_BOT, IDENTITY_UNKNOWN
 from bot.adapters.repo_notes import CREATE_MESSAGE
+from tests.doubles.github import DEFAULT_TOKEN
 from tests.e2e import DATE, ISSUES, KEY, NAME, REPO, notes_path, world  # noqa: F401 - world is a fixture
 
 PWN = ".github/workflows/pwn.yml"
@@ -88,3 +89,21 @@ def test_an_installation_token_outside_actions_stops_with_a_clear_error(world):
     assert result.returncode != 0
     assert IDENTITY_UNKNOWN in result.stderr
     assert world.github.count("POST", ISSUES) == 0
+
+
+EMBARGOED = "EMBARGOED: pre-auth RCE"
+
+
+def test_a_private_repositorys_labelled_issue_is_not_published_by_a_public_meeting(world):
+    world.github.add_repo("acme/embargo", private=True)
+    world.topic(EMBARGOED, repo="acme/embargo")
+    world.topic("A public topic")
+    result = world.run("run")
+    assert result.returncode == 0, result.stderr
+    published = world.issue()["body"] + world.notes()
+    assert "A public topic" in published and EMBARGOED not in published
+    assert agenda.WITHHELD.format(count=1, repo=REPO, visibility="public") in result.stderr
+    assert EMBARGOED not in result.stdout + result.stderr
+    shown = world.bot("agenda", "--meeting", "wg", "--config", str(world.config), env=world._env(DEFAULT_TOKEN))
+    assert shown.returncode == 0, shown.stderr
+    assert agenda.WITHHELD_NOTE.format(count=1) in shown.stdout and EMBARGOED not in shown.stdout + shown.stderr

@@ -24,6 +24,7 @@ SCOPE_NOT_FOUND = "agenda {kind} {name}: not found on GitHub, or not visible to 
 QUERY_REFUSED = "{what}: GitHub refused the search {query!r} (422: {reason})"
 
 Hits = list[Mapping]
+_VISIBILITY: dict[tuple[str, str], str | None] = {}  # (API URL, repository) -> visibility, for the process
 
 
 class GitHubAgenda:
@@ -49,7 +50,36 @@ class GitHubAgenda:
         warnings: list[str] = []
         for chunk in chunks:
             hits += self._search(config, chunk, warnings)
-        return agenda.build_agenda(config, agenda.items_from_hits(hits, config), meeting.repo, warnings)
+        items, withheld = self._visible(agenda.items_from_hits(hits, config), meeting.repo, warnings)
+        return agenda.build_agenda(config, items, meeting.repo, warnings, withheld)
+
+    def _visible(self, items, meeting_repo: str, warnings: list[str]):
+        """Items from repositories at least as visible as the meeting's; one GET per repository per process."""
+        others = {i.repo.casefold(): i.repo for i in items if i.repo.casefold() != meeting_repo.casefold()}
+        if not others:
+            return items, 0
+        own = self._visibility(meeting_repo)
+        if agenda.rank(own) == agenda.rank("private"):
+            return items, 0  # nothing is less visible than a private repository
+        seen = {key: self._visibility(repo) for key, repo in others.items()}
+        seen[meeting_repo.casefold()] = own
+        kept, withheld = agenda.withhold(items, seen, own)
+        if withheld:
+            _warn(warnings, agenda.WITHHELD.format(count=withheld, repo=meeting_repo, visibility=own))
+        return kept, withheld
+
+    def _visibility(self, repo: str) -> str | None:
+        """GitHub's `visibility` of a repository, read once per process; None when it cannot be read."""
+        key = (self._requester.base_url, repo.casefold())
+        if key not in _VISIBILITY:
+            with github_errors(f"reading {repo}", self._wait, self._requester.base_url):
+                try:
+                    _, data = self._requester.requestJsonAndCheck("GET", urllib.parse.quote(f"/repos/{repo}"))
+                except UnknownObjectException:
+                    data = {}
+            fallback = "private" if data.get("private") else ("public" if "private" in data else None)
+            _VISIBILITY[key] = data.get("visibility") or fallback
+        return _VISIBILITY[key]
 
     def _search(self, config: AgendaConfig, chunk: Sequence[str], warnings: list[str]) -> Hits:
         query = agenda.query_for(config, chunk)
