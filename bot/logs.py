@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Iterable
 
@@ -13,10 +14,35 @@ MASK = "***"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
+# Credentials recognised by their form, wherever they come from (derived ones included: App
+# installation tokens, JWTs, OAuth access tokens in a library's debug dump of a response body).
+_CREDENTIALS = (
+    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})"),  # GitHub token formats
+    re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),  # a JWT (JSON header, base64url)
+    re.compile(r"\bya29\.[A-Za-z0-9._-]+"),  # a Google OAuth access token
+    re.compile(r"\b1//[A-Za-z0-9._-]{20,}"),  # a Google refresh token
+)
+# The value after a name that says it is a credential: the name is kept, the value masked.
+_LABELLED = (
+    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"(\btoken\s+)[A-Za-z0-9_.-]{20,}"),
+    re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|token|basic)\s+)?[^\s\"',}]+"),
+    re.compile(
+        r"(?i)([\"']?\b(?:access_token|refresh_token|id_token|token|client_secret|private_key|assertion|password)"
+        r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+    ),
+)
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with each secret (and each line of a multi-line secret, such as a PEM key) masked."""
+    """`text` with each secret (and each line of a multi-line secret, such as a PEM key) masked,
+    and every credential recognised by its form (`_CREDENTIALS`, `_LABELLED`)."""
     for secret in sorted(_pieces(secrets), key=len, reverse=True):
         text = text.replace(secret, MASK)
+    for pattern in _CREDENTIALS:
+        text = pattern.sub(MASK, text)
+    for pattern in _LABELLED:
+        text = pattern.sub(lambda found: found.group(1) + MASK, text)
     return text
 
 

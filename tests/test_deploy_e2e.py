@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -160,3 +161,21 @@ def test_an_enterprise_server_url_with_api_v3_works(bot: Bot, tmp_path):
         assert len(_meeting_issues(ghes)) == 1
         notes_url = ghes.url[: -len("/api/v3")] + f"/{REPO}/blob/HEAD/meetings/2024-03-11.md"
         assert notes_url in _meeting_issues(ghes)[0]["body"]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_debug_logs_never_show_the_apps_installation_token_or_jwt(github, bot: Bot, tmp_path, log_format):
+    config = _world(github, tmp_path)
+    private, public = _app_key()
+    github.configure_app(APP_ID, public, slug="meeting-bot")
+    github.add_installation(INSTALLATION, "acme")
+    args = ("run", "--debug", "--log-format", log_format, "--config", str(config), "--now", "2024-03-07T12:00:00Z")
+    result = bot(*args, env=_app_env(github, private))
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    (answer,) = [e for e in github.requests if e.method == "POST" and e.status == 201 and "access_tokens" in e.path]
+    token = json.loads(answer.response)["token"] if isinstance(answer.response, (str, bytes)) else answer.response["token"]
+    assert token.startswith("ghs_") and token not in output and "ghs_" not in output
+    jwts = [e.headers.get("authorization", "").split()[-1] for e in github.requests if "/app/" in e.path]
+    assert jwts and not any(jwt in output for jwt in jwts) and "eyJ" not in output
+    assert "access_tokens" in output  # the debug lines are there, only masked

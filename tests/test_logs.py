@@ -52,3 +52,35 @@ def test_a_library_that_adds_its_own_handler_is_brought_back_under_the_filter():
     (entry,) = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert entry["logger"] == logs.LIBRARY_LOGGER and entry["message"] == f"token {logs.MASK}"
     assert library.handlers == logger.handlers
+
+
+DERIVED = {
+    "installation token": '{"token": "ghs_' + "A1b2C3d4E5" * 4 + '", "expires_at": "2024-03-07T13:00:00Z"}',
+    "OAuth token": "gho_" + "q" * 36,
+    "user-to-server token": "ghu_" + "w" * 36,
+    "refresh token": "ghr_" + "e" * 36,
+    "fine-grained token": "github_pat_11ABCDEFG0" + "x" * 60,
+    "JWT": "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiI0MjQyIn0.c2lnbmF0dXJlLXBhcnQ",
+    "bearer header": "{'Authorization': 'Bearer opaque-credential-1234'}",
+    "Google access token": '{"access_token": "ya29.a0AfB_byC-secret-part", "token_type": "Bearer"}',
+    "form field": "grant_type=jwt&assertion=opaque.assertion.value",
+}
+
+
+def test_derived_credentials_are_masked_by_their_form_at_every_level_in_text_and_json():
+    for fmt in ("text", "json"):
+        stream = io.StringIO()
+        logs.setup(fmt, debug=True, secrets=(), stream=stream)
+        library = logging.getLogger(logs.LIBRARY_LOGGER)
+        for what, text in DERIVED.items():
+            library.debug("GET /x {} None ==> 200 {} %s", text)
+            logging.getLogger(logs.LOGGER).error("%s: %s", what, text)
+        output = stream.getvalue()
+        for secret in ("A1b2C3d4E5", "q" * 36, "w" * 36, "e" * 36, "x" * 60, "c2lnbmF0dXJl", "opaque-credential",
+                       "byC-secret", "opaque.assertion"):
+            assert secret not in output, (fmt, secret)
+        assert output.count(logs.MASK) >= 2 * len(DERIVED)
+
+
+def test_ordinary_words_next_to_credential_names_are_kept():
+    assert logs.redact("the token expired; token refreshed", ()) == "the token expired; token refreshed"
