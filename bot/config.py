@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from dateutil.rrule import rrule, rrulestr
 
-from bot import model
+from bot import model, recurrence
 from bot.model import (
     AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
     Problem, Slot,
@@ -38,6 +38,7 @@ UNKNOWN_ZONE = "{key}: unknown time zone {value!r}; use an IANA name like Americ
 BAD_RRULE = "{key}: invalid recurrence rule {rule!r}: {error}"
 RRULE_DTSTART = "{key} must not contain DTSTART; the first occurrence comes from start"
 RRULE_NOT_ONE_RULE = "{key} must be one RRULE; use skip_dates for occurrences that do not happen"
+RRULE_SUB_DAILY = "{key}: {rule!r} repeats more often than daily (by FREQ or BYHOUR/BYMINUTE/BYSECOND lists); a meeting happens at most once a day"
 RRULE_UNTIL_UTC = "{key}: write UNTIL as a local time without Z, like UNTIL=20241231T235959"
 ICS_URL_NOT_HTTP = "{key} must be an http:// or https:// URL"
 ICS_EXCLUSIVE = "{key} cannot be combined with start or rrule; use one or the other"
@@ -251,6 +252,9 @@ def _rrule(table: Table, start: dt.datetime | None) -> str | None:
         return None
     if "DTSTART" in rule.upper():
         table.report("rrule", RRULE_DTSTART)
+        return None
+    if recurrence.sub_daily(rule):  # refused before dateutil expands anything
+        table.report("rrule", RRULE_SUB_DAILY, rule=rule)
         return None
     try:
         parsed = rrulestr(rule, dtstart=start or _ANY_START)

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from bot import recurrence
 from bot.feeds import FeedError, feed_events
 from bot.model import Meeting, Occurrence, Slot
 
@@ -53,7 +54,6 @@ UTC = dt.timezone.utc
 RULE_PREFIX = "RRULE:"
 RULE_WALL_FORMAT = "%Y%m%dT%H%M%S"
 UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
-TOO_FREQUENT = re.compile(r"FREQ=(HOURLY|MINUTELY|SECONDLY)", re.IGNORECASE)
 
 MSG_NO_OCCURRENCE = "no occurrence on {day}; nearest: {nearest}"
 MSG_NONE_NEAR = "none within two years"
@@ -111,7 +111,7 @@ def parse_rule(text: str, start: dt.datetime, zone: str) -> rrule:
         body = body[len(RULE_PREFIX):]
     if not body or ":" in body or "\n" in body:
         raise ValueError(MSG_NOT_ONE_RULE.format(rule=text))
-    if TOO_FREQUENT.search(body):
+    if recurrence.sub_daily(body):  # by FREQ, or by BYHOUR/BYMINUTE/BYSECOND lists: before any expansion
         raise ValueError(MSG_TOO_FREQUENT.format(rule=text))
     try:
         return rrulestr(_until_as_wall(body, zone), dtstart=start, cache=False)

@@ -684,3 +684,23 @@ def test_a_damaged_file_gives_a_meeting_or_problems_never_an_exception(tmp_path,
         assert problem.file == path
         assert 1 <= problem.line <= len(data.splitlines()) + 1
         assert str(problem) == f"{path}:{problem.line}: {problem.message}"
+
+
+EVERY_SECOND_OF_THE_DAY = (
+    "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24)))
+    + ";BYMINUTE=" + ",".join(map(str, range(60))) + ";BYSECOND=" + ",".join(map(str, range(60)))
+)
+
+
+@pytest.mark.parametrize(
+    "rule", ["FREQ=SECONDLY", "FREQ=HOURLY;INTERVAL=24", EVERY_SECOND_OF_THE_DAY, "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9,17"]
+)
+def test_a_rule_that_repeats_more_often_than_daily_is_refused_before_expansion(tmp_path, rule):
+    text = edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', f'rrule = "{rule}"')
+    assert problem_of(tmp_path, text) == (line_of(text, "rrule"), config.RRULE_SUB_DAILY.format(
+        key="schedule.rrule", rule=rule))
+
+
+def test_one_time_a_day_by_byhour_is_daily_enough(tmp_path):
+    meeting, problems = load(tmp_path, edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', 'rrule = "FREQ=DAILY;BYHOUR=9;BYMINUTE=30"'))
+    assert problems == [] and meeting is not None

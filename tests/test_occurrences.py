@@ -400,3 +400,10 @@ def test_results_do_not_depend_on_the_machine_zone_in_subprocesses(machine_tz):
     assert len({json.dumps(r) for r in records}) == 1 and set(keys) == {"security-collab-space/2023-11-06"}
     assert len(set(machine_clocks)) == len(MACHINE_ZONES)  # the subprocesses really ran in different zones
     assert records[0][0]["start"] == "2023-11-06T08:30:00-08:00"
+
+
+def test_the_every_second_rule_is_refused_before_dateutil_expands_it():
+    rule = "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))) + ";BYSECOND=" + ",".join(map(str, range(60)))
+    with pytest.raises(ValueError) as raised:
+        parse_rule(rule, dt.datetime(2023, 9, 11, 8, 30), "UTC")
+    assert str(raised.value) == MSG_TOO_FREQUENT.format(rule=rule)
