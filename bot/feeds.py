@@ -18,14 +18,22 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
+from bot import recurrence
+
 CALENDAR = "VCALENDAR"
-MAX_REASON = 160
+EVENT = "VEVENT"
 STATUS_CANCELLED = "CANCELLED"
+MAX_OCCURRENCES = 20000  # expanded occurrences of one feed in one window, at most (every event counts)
 UTC = dt.timezone.utc
 
-MSG_MALFORMED = "malformed iCalendar feed: {reason}"
+# Never the library's message: it may quote the feed, and the feed is whatever the server sent.
+MSG_MALFORMED = "malformed iCalendar feed: {stage}"
+STAGE_PARSE = "its text is not valid iCalendar"
+STAGE_EXPAND = "an event's dates or recurrence rule cannot be read"
 MSG_MISSING_PROPERTY = "malformed iCalendar feed: an event has no {name}"
 MSG_NOT_A_CALENDAR = "not an iCalendar feed: it does not start with BEGIN:VCALENDAR"
+MSG_SUB_DAILY = "the feed's meeting event repeats more often than daily: refused"
+MSG_TOO_MANY = "the feed expands to more than {limit} occurrences in the window: refused"
 
 
 class FeedError(Exception):
@@ -45,8 +53,8 @@ def parse_calendar(text: str) -> icalendar.Calendar:
     """The feed's calendar, or FeedError."""
     try:
         calendar = icalendar.Calendar.from_ical(text)
-    except ValueError as error:
-        raise FeedError(MSG_MALFORMED.format(reason=_one_line(error))) from None
+    except ValueError:
+        raise FeedError(MSG_MALFORMED.format(stage=STAGE_PARSE)) from None
     if getattr(calendar, "name", None) != CALENDAR:
         raise FeedError(MSG_NOT_A_CALENDAR)
     return calendar
@@ -60,16 +68,57 @@ def feed_events(
     after: dt.datetime,
     until: dt.datetime,
 ) -> tuple[FeedEvent, ...]:
-    """The wanted events of the feed that start in [after, until), in time order."""
+    """The wanted events of the feed that start in [after, until), in time order.
+
+    Events that repeat more often than daily are dropped before expansion (refused, when the slot
+    follows them), and expansion stops past MAX_OCCURRENCES.
+    """
     calendar = parse_calendar(text)
     try:
-        found = recurring_ical_events.of(calendar).between(after, until)
-        events = [_event(component, zone) for component in found if _wanted(component, match)]
+        _drop_sub_daily(calendar, match)
+        events = []
+        for count, component in enumerate(recurring_ical_events.of(calendar).after(after)):
+            if _start(component) >= until:
+                break
+            if count >= MAX_OCCURRENCES:
+                raise FeedError(MSG_TOO_MANY.format(limit=MAX_OCCURRENCES))
+            if _wanted(component, match):
+                events.append(_event(component, zone))
     except KeyError as error:
         raise FeedError(MSG_MISSING_PROPERTY.format(name=error.args[0])) from None
-    except ValueError as error:  # icalendar's and recurring-ical-events' errors are ValueErrors
-        raise FeedError(MSG_MALFORMED.format(reason=_one_line(error))) from None
+    except ValueError:  # icalendar's and recurring-ical-events' errors are ValueErrors
+        raise FeedError(MSG_MALFORMED.format(stage=STAGE_EXPAND)) from None
     return tuple(sorted((event for event in events if after <= event.start < until), key=lambda event: event.start))
+
+
+def _drop_sub_daily(calendar: icalendar.Calendar, match: str | None) -> None:
+    """Remove every event (and its overrides) whose rule repeats more often than daily; FeedError
+    when the slot's own meeting is one of them."""
+    noisy = {str(c.get("UID", "")) for c in calendar.walk(EVENT) if any(map(recurrence.sub_daily, _rules(c)))}
+    if not noisy:
+        return
+    dropped = [c for c in calendar.subcomponents if c.name == EVENT and str(c.get("UID", "")) in noisy]
+    if any(_matches(c, match) for c in dropped):
+        raise FeedError(MSG_SUB_DAILY)
+    calendar.subcomponents[:] = [c for c in calendar.subcomponents if not any(c is d for d in dropped)]
+
+
+def _rules(component: icalendar.Component) -> list[str]:
+    found = component.get("RRULE")
+    rules = found if isinstance(found, list) else [found] if found is not None else []
+    return [rule.to_ical().decode("utf-8", errors="replace") for rule in rules]
+
+
+def _start(component: icalendar.Component) -> dt.datetime:
+    """The occurrence's start as an aware UTC time, for the window's end (a date counts from midnight UTC)."""
+    value = component.get("DTSTART").dt
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(), UTC)
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _matches(component: icalendar.Component, match: str | None) -> bool:
+    return match is None or match.casefold() in str(component.get("SUMMARY", "")).casefold()
 
 
 def _wanted(component: icalendar.Component, match: str | None) -> bool:
@@ -77,7 +126,7 @@ def _wanted(component: icalendar.Component, match: str | None) -> bool:
         return False
     if not isinstance(component.get("DTSTART").dt, dt.datetime):
         return False  # an all-day event is not a meeting
-    return match is None or match.casefold() in str(component.get("SUMMARY", "")).casefold()
+    return _matches(component, match)
 
 
 def _event(component: icalendar.Component, zone: str) -> FeedEvent:
@@ -91,9 +140,3 @@ def _in_zone(value: dt.datetime, zone: str) -> dt.datetime:
     tz = ZoneInfo(zone)
     aware = value if value.tzinfo is not None else value.replace(tzinfo=tz, fold=0)
     return aware.astimezone(UTC).astimezone(tz)
-
-
-def _one_line(error: Exception) -> str:
-    """The library's message on one line, cut short: it may quote a whole line of the feed."""
-    text = " ".join(str(error).split())
-    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 3] + "..."

@@ -79,6 +79,7 @@ def base_env(tmp_path: Path) -> dict:
         "LANG": "C.UTF-8",
         "PYTHONPATH": os.pathsep.join([str(GUARD_DIR), str(ROOT)]),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "MEETING_BOT_ALLOW_PRIVATE_FEEDS": "1",  # the tests' feed servers listen on loopback
         **{k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")},  # subprocess coverage, when measured
     }
 

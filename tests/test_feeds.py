@@ -7,6 +7,7 @@ import datetime as dt
 import http.server
 import socket
 import threading
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,18 @@ from bot.adapters.feed import (
     http_url,
     redact_url,
 )
-from bot.feeds import MSG_MISSING_PROPERTY, MSG_NOT_A_CALENDAR, FeedError, feed_events
+from bot.feeds import (
+    MSG_MALFORMED,
+    MSG_MISSING_PROPERTY,
+    MSG_NOT_A_CALENDAR,
+    MSG_SUB_DAILY,
+    MAX_OCCURRENCES,
+    MSG_TOO_MANY,
+    STAGE_EXPAND,
+    STAGE_PARSE,
+    FeedError,
+    feed_events,
+)
 from bot.occurrences import (
     MSG_NONE_NEAR,
     NoOccurrenceOn,
@@ -43,6 +55,11 @@ UTC = dt.timezone.utc
 LOS_ANGELES = "America/Los_Angeles"
 SECOND = dt.timedelta(seconds=1)
 PRIVATE_PATH = "/calendar/ical/abc%40group.calendar.google.com/private-0123456789abcdef/basic.ics"
+
+
+def fetch_loopback(url: str, **options) -> str:
+    """A fetch from the tests' own servers on 127.0.0.1, as MEETING_BOT_ALLOW_PRIVATE_FEEDS=1 allows."""
+    return fetch_feed(url, allow_private=True, **options)
 
 
 def sample(name: str) -> str:
@@ -79,6 +96,12 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
             self._reply(200, (SAMPLES / name).read_bytes())
         elif self.path.startswith("/big"):
             self._reply(200, self.big_body)
+        elif self.path.startswith("/redirect/"):
+            self.send_response(302)
+            self.send_header("Location", self.path[len("/redirect/"):].replace("HERE", f"127.0.0.1:{self.server.server_address[1]}"))
+            self.end_headers()
+        elif self.path.startswith("/drip"):
+            self._drip(headers_too=self.path.startswith("/drip-headers"))
         elif self.path.startswith("/calendar/"):
             self._reply(500, b"backend error")
         else:
@@ -90,6 +113,20 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _drip(self, headers_too: bool) -> None:
+        """A byte at a time, every 0.2 s: the headers too, or only the body."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nContent-Length: 100000\r\n\r\n"
+        data = head + b"B" * 100000 if headers_too else b"B" * 100000
+        if not headers_too:
+            self.wfile.write(head)
+        try:
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client gave up
+            pass
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -109,7 +146,7 @@ def server():
 def fetched(server):
     """ics_url -> text, as the shell hands feeds to the core, fetched from the local server."""
     urls = [f"{server}/feeds/{name}" for name in (OPENJS, NODEJS)]
-    return {url: fetch_feed(url, timeout=5) for url in urls}
+    return {url: fetch_loopback(url, timeout=5) for url in urls}
 
 
 # -- occurrences from the OpenJS-shaped Google Calendar export ------------------------------------
@@ -252,13 +289,13 @@ def one_event(lines: str) -> str:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (sample("html_login_page.ics"), "malformed iCalendar feed: Content line could not be parsed"),
-        (sample("truncated.ics"), "malformed iCalendar feed: Found no components"),
-        ("", "malformed iCalendar feed"),
+        (sample("html_login_page.ics"), MSG_MALFORMED.format(stage=STAGE_PARSE)),
+        (sample("truncated.ics"), MSG_MALFORMED.format(stage=STAGE_PARSE)),
+        ("", MSG_MALFORMED.format(stage=STAGE_PARSE)),
         ("BEGIN:VEVENT\nDTSTART:20230101T100000Z\nEND:VEVENT\n", MSG_NOT_A_CALENDAR),
         (one_event("SUMMARY:x"), MSG_MISSING_PROPERTY.format(name="DTSTART")),
-        (one_event("DTSTART:2023"), "malformed iCalendar feed: Cannot access"),
-        (one_event("DTSTART:20230101T100000Z\nRRULE:FREQ=BOGUS"), "malformed iCalendar feed: UNTIL parameter"),
+        (one_event("DTSTART:2023"), MSG_MALFORMED.format(stage=STAGE_EXPAND)),
+        (one_event("DTSTART:20230101T100000Z\nRRULE:FREQ=BOGUS"), MSG_MALFORMED.format(stage=STAGE_EXPAND)),
     ],
 )
 def test_a_malformed_feed_is_one_clear_line(text, message):
@@ -273,12 +310,12 @@ def test_a_malformed_feed_is_one_clear_line(text, message):
 
 
 def test_fetch_returns_the_feed_text(server):
-    assert fetch_feed(f"{server}/feeds/{OPENJS}") == sample(OPENJS)
+    assert fetch_loopback(f"{server}/feeds/{OPENJS}") == sample(OPENJS)
 
 
 def test_fetch_uses_a_given_session(server):
     with requests.Session() as session:
-        assert fetch_feed(f"{server}/feeds/{NODEJS}", session=session) == sample(NODEJS)
+        assert fetch_loopback(f"{server}/feeds/{NODEJS}", session=session) == sample(NODEJS)
 
 
 @pytest.mark.parametrize(
@@ -290,7 +327,7 @@ def test_fetch_uses_a_given_session(server):
 )
 def test_http_errors_name_the_status_and_the_address_without_secrets(server, path, status, shown):
     with pytest.raises(FeedError) as raised:
-        fetch_feed(server + path)
+        fetch_loopback(server + path)
 
     assert str(raised.value) == MSG_HTTP_STATUS.format(url=server + shown, status=status)
     assert "s3cret" not in str(raised.value) and "0123456789abcdef" not in str(raised.value)
@@ -300,7 +337,7 @@ def test_a_feed_larger_than_the_cap_is_refused(server, monkeypatch):
     monkeypatch.setattr(feed_adapter, "MAX_FEED_BYTES", 1000)
 
     with pytest.raises(FeedError, match="larger than 1000 bytes") as raised:
-        fetch_feed(f"{server}/big")
+        fetch_loopback(f"{server}/big")
 
     assert str(raised.value) == MSG_TOO_LARGE.format(url=f"{server}/big", limit=1000)
 
@@ -309,7 +346,7 @@ def test_a_server_that_never_answers_times_out():
     with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never accepts nor answers
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/basic.ics"
         with pytest.raises(FeedError) as raised:
-            fetch_feed(url, timeout=0.2)
+            fetch_loopback(url, timeout=0.2)
 
     assert str(raised.value) == MSG_TIMEOUT.format(url=url, timeout=0.2)
 
@@ -319,14 +356,14 @@ def test_a_refused_connection_is_a_clear_error():
         port = probe.getsockname()[1]  # closed again: nothing listens there
 
     with pytest.raises(FeedError) as raised:
-        fetch_feed(f"http://user:s3cret@127.0.0.1:{port}/basic.ics")
+        fetch_loopback(f"http://user:s3cret@127.0.0.1:{port}/basic.ics")
 
     assert str(raised.value) == MSG_UNREACHABLE.format(url=f"http://127.0.0.1:{port}/basic.ics", kind="ConnectionError")
 
 
 def test_only_web_addresses_are_fetched():
     with pytest.raises(FeedError) as raised:
-        fetch_feed("file:///etc/passwd")
+        fetch_loopback("file:///etc/passwd")
 
     assert str(raised.value) == MSG_BAD_SCHEME.format(url="file:///etc/passwd")
 
@@ -348,3 +385,110 @@ def test_redacted_addresses_keep_host_port_and_public_path():
     url = "https://me:pw@calendar.example:8443" + PRIVATE_PATH + "?token=x#frag"
 
     assert redact_url(url) == "https://calendar.example:8443" + PRIVATE_PATH.replace("private-0123456789abcdef", "***")
+
+
+# -- hostile feeds: recurrences more often than daily, too many occurrences -----------------------
+
+
+def events(*bodies: str) -> str:
+    inner = "".join(f"BEGIN:VEVENT\r\n{body}\r\nEND:VEVENT\r\n" for body in bodies)
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{inner}END:VCALENDAR\r\n"
+
+
+WEEKLY_MEETING = "UID:wg\r\nSUMMARY:WG meeting\r\nDTSTART:20240101T160000Z\r\nDTEND:20240101T170000Z\r\nRRULE:FREQ=WEEKLY"
+SECONDLY = "UID:noise\r\nSUMMARY:Noise\r\nDTSTART:20240101T000000Z\r\nRRULE:FREQ=SECONDLY"
+EVERY_SECOND = "UID:wg2\r\nSUMMARY:WG meeting\r\nDTSTART:20240101T000000Z\r\nRRULE:FREQ=DAILY;BYSECOND=" + ",".join(
+    map(str, range(60))
+)
+
+
+def test_a_secondly_event_the_slot_does_not_follow_is_dropped_before_expansion():
+    found = feed_events(
+        events(WEEKLY_MEETING, SECONDLY), zone="UTC", match="WG", after=at("UTC", 2024, 1, 1), until=at("UTC", 2025, 2, 1)
+    )
+    assert len(found) == 57 and {event.summary for event in found} == {"WG meeting"}
+
+
+@pytest.mark.parametrize("noisy", [SECONDLY.replace("Noise", "WG meeting"), EVERY_SECOND])
+def test_a_meeting_event_that_repeats_more_often_than_daily_is_refused(noisy):
+    with pytest.raises(FeedError) as raised:
+        feed_events(events(noisy), zone="UTC", match="WG", after=at("UTC", 2024, 1, 1), until=at("UTC", 2025, 1, 1))
+    assert str(raised.value) == MSG_SUB_DAILY
+
+
+def test_expansion_stops_past_the_occurrence_cap():
+    many = [f"UID:e{n}\r\nSUMMARY:Daily {n}\r\nDTSTART:20240101T{n % 24:02d}0000Z\r\nRRULE:FREQ=DAILY" for n in range(60)]
+    with pytest.raises(FeedError) as raised:  # 60 daily events for a year: 21,960 occurrences
+        feed_events(events(*many), zone="UTC", match="WG", after=at("UTC", 2024, 1, 1), until=at("UTC", 2025, 1, 1))
+    assert str(raised.value) == MSG_TOO_MANY.format(limit=MAX_OCCURRENCES)
+
+
+# -- hostile feeds: where they point, how slowly they answer --------------------------------------
+
+PUBLIC_HOST = "feeds.example.org"
+PUBLIC_ADDRESS = "93.184.215.14"  # a global address; the tests' session sends its requests to loopback
+
+
+class ToLoopback(requests.adapters.HTTPAdapter):
+    """A transport that delivers requests for PUBLIC_HOST to the tests' server on 127.0.0.1."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+
+    def send(self, request, **kwargs):
+        request.url = request.url.replace(f"http://{PUBLIC_HOST}", f"http://127.0.0.1:{self.port}")
+        return super().send(request, **kwargs)
+
+
+def public_session(server: str) -> requests.Session:
+    session = requests.Session()
+    session.mount(f"http://{PUBLIC_HOST}", ToLoopback(int(server.rsplit(":", 1)[1])))
+    return session
+
+
+def resolve(host: str) -> list[str]:
+    return {PUBLIC_HOST: [PUBLIC_ADDRESS], "127.0.0.1": ["127.0.0.1"], "169.254.169.254": ["169.254.169.254"]}[host]
+
+
+def test_a_loopback_feed_is_refused_without_the_opt_in(server):
+    url = f"{server}/feeds/{OPENJS}"
+    with pytest.raises(FeedError) as raised:
+        fetch_feed(url)
+    assert str(raised.value) == feed_adapter.MSG_NOT_PUBLIC.format(url=url, host="127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("location", "host"),
+    [("http://HERE/feeds/" + OPENJS, "127.0.0.1"), ("http://169.254.169.254/latest/meta-data/", "169.254.169.254")],
+)
+def test_a_public_feed_that_redirects_to_an_internal_address_is_refused(server, location, host):
+    url = f"http://{PUBLIC_HOST}/redirect/{location}"
+    with public_session(server) as session, pytest.raises(FeedError) as raised:
+        fetch_feed(url, session=session, resolve=resolve)
+    assert str(raised.value) == feed_adapter.MSG_NOT_PUBLIC.format(url=redact_url(url), host=host)
+    assert "VCALENDAR" not in str(raised.value)
+
+
+def test_a_public_feed_is_fetched_through_the_same_checks(server):
+    url = f"http://{PUBLIC_HOST}/feeds/{OPENJS}"
+    with public_session(server) as session:
+        assert fetch_feed(url, session=session, resolve=resolve) == sample(OPENJS)
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-headers"])
+def test_a_server_answering_a_byte_at_a_time_is_given_up_at_the_deadline(server, path):
+    started = time.monotonic()
+    with pytest.raises(FeedError) as raised:
+        fetch_loopback(server + path, timeout=5, deadline=1)
+    assert time.monotonic() - started < 3
+    assert str(raised.value) == feed_adapter.MSG_DEADLINE.format(url=server + path, deadline=1)
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "fd00:ec2::254", "::ffff:127.0.0.1", "100.64.0.1"])
+def test_internal_addresses_are_not_public(address):
+    assert not feed_adapter._public(address)
+
+
+def test_global_addresses_are_public():
+    assert feed_adapter._public(PUBLIC_ADDRESS) and feed_adapter._public("2606:4700::1111")

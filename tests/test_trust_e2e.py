@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import agenda, markers, plan
+from bot.adapters import feed
 from bot.adapters.github_identity import ACTIONS_BOT, IDENTITY_UNKNOWN
 from bot.adapters.repo_notes import CREATE_MESSAGE
 from tests.doubles.github import DEFAULT_TOKEN
@@ -107,3 +108,16 @@ def test_a_private_repositorys_labelled_issue_is_not_published_by_a_public_meeti
     shown = world.bot("agenda", "--meeting", "wg", "--config", str(world.config), env=world._env(DEFAULT_TOKEN))
     assert shown.returncode == 0, shown.stderr
     assert agenda.WITHHELD_NOTE.format(count=1) in shown.stdout and EMBARGOED not in shown.stdout + shown.stderr
+
+
+def test_a_feed_on_loopback_is_refused_without_the_opt_in(world):
+    feed_url = world.github.url + "/feed.ics"
+    (world.config / "wg.toml").write_text(
+        f'name = "WG"\nrepo = "{REPO}"\n\n[schedule]\ntimezone = "Europe/Berlin"\nics_url = "{feed_url}"\n\n'
+        '[agenda]\nlabel = "wg-agenda"\n',
+        encoding="utf-8",
+    )
+    result = world.bot("next", "--config", str(world.config), env={"MEETING_BOT_ALLOW_PRIVATE_FEEDS": ""})
+    assert result.returncode != 0
+    assert feed.MSG_NOT_PUBLIC.format(url=feed_url, host="127.0.0.1") in result.stderr
+    assert not world.github.matching("GET", r"feed\.ics")

@@ -48,7 +48,7 @@ def wire(settings: Settings, meetings: Sequence[Meeting]) -> Services:
         issues=_Lazy(lambda: _issues(client(), settings, me)),
         notes=lambda meeting: _notes(meeting, client, settings),
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
-        fetch_feed=lambda url: _fetch_feed(url, settings.http_timeout),
+        fetch_feed=lambda url: _fetch_feed(url, settings),
     )
 
 
@@ -76,7 +76,7 @@ def _notes(meeting: Meeting, client, settings: Settings):
     return RepoNotes(client(), settings.github_api_url, cap=settings.max_rate_limit_wait)
 
 
-def _fetch_feed(url: str, timeout: float) -> str:
+def _fetch_feed(url: str, settings: Settings) -> str:
     from bot.adapters.feed import fetch_feed
 
-    return fetch_feed(url, timeout=timeout)
+    return fetch_feed(url, timeout=settings.http_timeout, allow_private=settings.allow_private_feeds)
