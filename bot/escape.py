@@ -20,7 +20,8 @@ _PUNCTUATION = re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ENTITY = r"&(?=[A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)"
 _INLINE = re.compile(
     rf"(?P<lt><)|(?P<amp>{_ENTITY})|(?P<mention>@(?=[A-Za-z0-9]))"
-    rf"|(?P<backslash>\\(?=[{_PUNCTUATION}]|$))|(?P<punct>[`\[\]|])|(?P<emphasis>[*_~])"
+    rf"|(?P<reference>#(?=[0-9])|(?<![A-Za-z0-9])[Gg][Hh](?=-[0-9]))"
+    rf"|(?P<backslash>\\(?=[{_PUNCTUATION}]|$))|(?P<punct>[`\[\]|$])|(?P<emphasis>[*_~])"
 )
 # What would open a block at the start of a line: heading, quote, list, rule, setext line, fence.
 _LEADING_MARK = re.compile(r"^(?:[#>+\-*=_~]|\d{1,9}(?=[.)](?: |$)))")
@@ -34,8 +35,10 @@ def one_line(text: str) -> str:
 def markdown_inline(text: str) -> str:
     """`text` for inline Markdown on GitHub: it shows as written and can do nothing else.
 
-    One line; `<` and an entity-like `&` become entities; a word joiner follows a mention's `@`;
-    a backslash goes before `` ` [ ] | ``, before `* _ ~` where they could emphasise, before a
+    One line; `<` and an entity-like `&` become entities; a word joiner follows a mention's `@`,
+    the `#` of an issue reference (`#3`, `org/repo#12`) and the `GH` of `GH-4`, so none of them
+    links or notifies; a backslash goes before `` ` [ ] | $ `` (`$` would open math), before
+    `* _ ~` where they could emphasise, before a
     backslash that could undo an escape, and before a leading block marker (`#`, `>`, `-`, `1.`).
     Everything else, spaces included, stays as it is.
     """
@@ -50,8 +53,8 @@ def _escape_inline(match: re.Match[str]) -> str:
         return "&lt;"
     if kind == "amp":
         return "&amp;"
-    if kind == "mention":
-        return "@" + MENTION_BREAK
+    if kind in ("mention", "reference"):  # the same break stops `#3`, `org/repo#12` and `GH-4` linking
+        return match.group() + MENTION_BREAK
     if kind == "emphasis" and _cannot_emphasise(match.string, match.start()):
         return match.group()
     return "\\" + match.group()

@@ -158,7 +158,7 @@ def test_html_and_comments_are_escaped():
 
 
 def test_entities_show_literally_but_a_lone_ampersand_stays():
-    assert markdown_inline("&#64;a &amp; Q&A") == "&amp;#64;a &amp;amp; Q&A"
+    assert markdown_inline("&#64;a &amp; Q&A") == "&amp;#\u206064;a &amp;amp; Q&A"  # "#64" would link
 
 
 def test_links_and_images_are_inert():
@@ -237,3 +237,20 @@ def test_truncate_with_a_longer_note():
 @given(st.text(), st.integers(min_value=1, max_value=300))
 def test_truncate_never_exceeds_the_limit(text, limit):
     assert len(truncate(text, limit)) <= limit
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Fix #3", "Fix #\u20603"),
+        ("see org/repo#12 too", "see org/repo#\u206012 too"),
+        ("GH-4 and gh-5", "GH\u2060-4 and gh\u2060-5"),
+        ("MGH-4, C# 7, issue#", "MGH-4, C# 7, issue#"),
+    ],
+)
+def test_titles_create_no_cross_references(title, expected):
+    assert markdown_inline(title) == expected
+
+
+def test_dollar_signs_open_no_math():
+    assert markdown_inline("$x^2$ and $$y$$") == "\\$x^2\\$ and \\$\\$y\\$\\$"

@@ -523,3 +523,13 @@ def test_a_note_edited_live_while_the_run_works_keeps_the_edit(hackmd_world):
     after = the_note(double)["content"]
     assert "* Bob (typing right now)" in after
     assert f"[#{new}]" in markers.find_region(after, markers.AGENDA)
+
+
+def test_an_unclosed_front_matter_with_crlf_endings_is_read_in_linear_time():
+    content = "---\r\n" + "key: value\r\n" * 5000  # never closed: no front matter at all
+    assert tagged(content, note_tag(KEY)) == content + adapter.TAGS_LINE.format(tag=note_tag(KEY)) + "\n"
+
+
+def test_a_closed_front_matter_with_crlf_endings_gets_the_tag():
+    content = "---\r\ntitle: WG\r\n---\r\n# WG\r\n"
+    assert tagged(content, "t") == "---\r\ntitle: WG\r\ntags: t\n---\r\n# WG\r\n"

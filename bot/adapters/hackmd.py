@@ -78,7 +78,9 @@ TEAM = "HackMD team {team!r}"
 PERSONAL = "the HACKMD_TOKEN user's HackMD workspace"
 NOTE = "HackMD note {id}"
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>(?:.*\r?\n)*?)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
+# One way only to match each line (`[^\n]*\n`, the CR inside it): `.*\r?\n` could take a CRLF's CR
+# either way and backtracked exponentially on an unclosed block with CRLF line endings.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>(?:[^\n]*\n)*?)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
 _TAGS_KEY = re.compile(r"^tags[ \t]*:", re.MULTILINE)
 
 
