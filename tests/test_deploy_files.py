@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -52,3 +53,31 @@ def test_the_action_passes_inputs_through_the_environment_only():
 
 def test_procfile_runs_the_worker():
     assert (ROOT / "Procfile").read_text().strip() == "worker: meeting-bot worker"
+
+
+def _uses(steps) -> list[str]:
+    return [step["uses"] for step in steps if "uses" in step and not step["uses"].startswith("./")]
+
+
+def test_every_action_is_pinned_by_a_full_commit_sha():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    action = yaml.safe_load(ACTION.read_text())
+    used = _uses(action["runs"]["steps"]) + [u for job in workflow["jobs"].values() for u in _uses(job["steps"])]
+    assert used and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in used), used
+
+
+def test_checkout_does_not_keep_the_token_in_the_git_config():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    checkouts = [s for job in workflow["jobs"].values() for s in job["steps"] if "checkout" in s.get("uses", "")]
+    assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
+def test_credentials_reach_only_the_step_that_runs_the_bot():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    action = yaml.safe_load(ACTION.read_text())
+    *others, run_step = action["runs"]["steps"]
+    secret_names = ("GITHUB_TOKEN", "GOOGLE_SERVICE_ACCOUNT_JSON", "HACKMD_TOKEN")
+    assert not any(name in step.get("env", {}) for step in others for name in secret_names)
+    assert all(name in run_step["env"] for name in secret_names)
+    assert all("env" not in step for job in workflow["jobs"].values() for step in job["steps"] if step.get("uses") == "./")
+    assert run_step["env"]["MEETING_BOT_RUNNER_TOKEN"] == "${{ inputs.github-token == github.token }}"
