@@ -350,6 +350,18 @@ def test_a_duplicate_bot_event_is_cancelled_and_one_remains(cal):
     cal.only_reads()
 
 
+def test_an_editors_copy_of_the_bots_properties_is_not_the_bots_event(cal):
+    assert cal.run("run").returncode == 0
+    ours = cal.event()
+    copy = {k: ours[k] for k in ("summary", "description", "location", "start", "end", "extendedProperties")}
+    theirs = cal.calendar.add_event(CAL, {**copy, "summary": "Sync closes #1"}, creator="editor@example.org")
+    cal.reset_logs()
+    result = cal.run("run")
+    assert result.returncode == 0, result.stderr
+    cal.only_reads()  # neither cancelled as a duplicate nor adopted
+    assert [e["id"] for e in cal.events()] == [ours["id"], theirs["id"]]
+
+
 # ------------------------------------------------------------------ failures, and the run after
 
 

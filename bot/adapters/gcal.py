@@ -142,9 +142,14 @@ class GoogleCalendar:
         found: list[EventRecord] = []
         while request is not None:
             page = self._execute(request, calendar_id, write=False)
-            found.extend(record(e) for e in page.get("items", []) if (e.get("start") or {}).get("dateTime"))
+            found.extend(record(e) for e in page.get("items", []) if (e.get("start") or {}).get("dateTime") and self._made(e))
             request = events.list_next(request, page)
         return tuple(found)
+
+    def _made(self, event: dict) -> bool:
+        """Whether the service account created the event: anyone who can edit the calendar can copy
+        the bot's private properties into an event of their own."""
+        return str((event.get("creator") or {}).get("email", "")).casefold() == self.email.casefold()
 
     def create(self, calendar_id: str, draft: EventDraft) -> EventRecord:
         """Insert with an id derived from the key, so a repeated insert (httplib2 re-sends a POST whose
