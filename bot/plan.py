@@ -233,8 +233,7 @@ def plan(
     if issue is None:
         _plan_create(meeting, occurrence, agenda, existing, options, renderer, out)
         return out.done()
-    recorded = markers.find_notes_ref(issue.body)
-    if recorded and meeting.notes.provider is not NotesProvider.NONE and not readback.notes_ref_ok(meeting, occurrence, recorded):
+    if readback.forged_notes_ref(meeting, occurrence, issue.body):
         out.notices.append(NOTES_REF_IGNORED.format(number=issue.number))
     title = renderer.title(meeting, occurrence)  # never the live issue title: anyone with triage can change it
     lnk = links(meeting, occurrence, existing, issue)

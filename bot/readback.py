@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.markers import find_notes_ref
 from bot.model import Meeting, NotesProvider, Occurrence
 from bot.render import path_problem
 
@@ -40,3 +41,10 @@ def notes_ref_ok(meeting: Meeting, occurrence: Occurrence, ref: str) -> bool:
     if any(part.startswith(".") for part in ref.split("/")):
         return False
     return ref.startswith(notes_folder(template)) and ref.endswith(notes_suffix(template))
+
+
+def forged_notes_ref(meeting: Meeting, occurrence: Occurrence, body: str) -> bool:
+    """Whether an issue body records a notes location that may not be used (it is then ignored)."""
+    recorded = find_notes_ref(body)
+    active = meeting.notes.provider is not NotesProvider.NONE
+    return bool(recorded) and active and not notes_ref_ok(meeting, occurrence, recorded)

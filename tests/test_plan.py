@@ -384,3 +384,26 @@ def test_a_cut_agenda_is_stable_from_one_run_to_the_next(pad):
     assert planmod.size(create.body) <= planmod.MAX_ISSUE_BODY
     made = numbered(Existing(issues=(_record(create),), notes_url=NOTES_URL))
     assert not [a for a in plan(m, occ, big, made, BEFORE, Options(), RENDERER).actions if isinstance(a, UpdateIssue)]
+
+
+def test_a_forged_notes_location_and_a_renamed_issue_do_not_steer_the_writes():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    created = plan(m, occ, ag, BASE, BEFORE, Options(), RENDERER).actions[0]
+    forged = created.body.replace(markers.make_notes_ref("meetings/2023-09-11.md"), markers.make_notes_ref(".github/workflows/x.yml"))
+    issue = IssueRecord(59, ISSUE_URL, "Sync closes #1", forged, "open", author="meeting-bot")
+    current = plan(m, occ, ag, dataclasses.replace(BASE, issues=(issue,)), BEFORE, Options(), RENDERER)
+    assert planmod.NOTES_REF_IGNORED.format(number=59) in current.notices
+    (notes,) = [a for a in current.actions if isinstance(a, CreateNotes)]
+    assert notes.ref == "meetings/2023-09-11.md" and notes.title == created.title
+    done = converge(m, occ, ag, dataclasses.replace(BASE, issues=(issue,)))
+    assert {e.summary for e in done.events} == {created.title}
+
+
+def test_issues_the_bot_did_not_make_are_never_closed_nor_kept():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    done = numbered(converge(m, occ, ag, BASE))
+    ours = done.issues[0]
+    theirs = dataclasses.replace(ours, number=58, author="mallory", trusted=False)
+    current = plan(m, occ, ag, dataclasses.replace(done, issues=(theirs, ours)), BEFORE, Options(), RENDERER)
+    assert not any(isinstance(a, CloseIssue) for a in current.actions)
+    assert planmod.survivor((theirs, ours)) == ours
