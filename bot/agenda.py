@@ -22,6 +22,8 @@ ORDER = "asc"
 # A query is continued past the cap with this qualifier; its room is kept free in every query.
 WINDOW = " created:>={since}"
 WINDOW_ROOM = len(WINDOW.format(since="2000-01-01T00:00:00+00:00"))
+# A public meeting repository searches public repositories only; its room is kept free too.
+PUBLIC_ONLY = " is:public"
 
 QUERY_TOO_LONG = "agenda label {label!r} with {scope} makes a GitHub search query longer than {limit} characters"
 INCOMPLETE_RESULTS = "GitHub's search timed out for {query!r} and returned incomplete results; items may be missing"
@@ -77,7 +79,7 @@ def query_for(config: AgendaConfig, chunk: Sequence[str]) -> str:
 
 
 def _fits(config: AgendaConfig, chunk: Sequence[str]) -> bool:
-    short = len(query_for(config, chunk)) + WINDOW_ROOM <= MAX_QUERY_CHARS
+    short = len(query_for(config, chunk)) + WINDOW_ROOM + len(PUBLIC_ONLY) <= MAX_QUERY_CHARS
     return short and len(chunk) <= MAX_SCOPES_PER_QUERY
 
 

@@ -293,6 +293,9 @@ def searchable(gh: GitHubDouble) -> GitHubDouble:
         ("org:sig created:2024-01-01..2024-01-31 label:agenda,missing", {"Docs agenda"}),
         ("repo:wg/meetings quoted in:title", {"Quoted label"}),
         ("is:pull-request", {"Agenda PR"}),
+        ("org:wg label:agenda is:open is:issue is:private", {"Secret agenda"}),
+        ("org:wg label:agenda is:open is:issue is:public", {"Plain agenda item", "Spaced label", "Other repo agenda"}),
+        ("org:wg label:agenda is:open is:issue -is:public", {"Secret agenda"}),
     ],
 )
 def test_search_qualifiers(searchable: GitHubDouble, query: str, expected: set[str]) -> None:

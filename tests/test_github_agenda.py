@@ -44,16 +44,19 @@ def numbers(result):
 
 
 def search_requests(double):
-    return double.matching("GET", SEARCH)
+    """The searches for items (not the counts of what `is:public` left out, which ask for one item)."""
+    return [e for e in double.matching("GET", SEARCH) if e.query.get("per_page") != "1"]
 
 
-def assert_only_searches(double, expected: int):
-    """`expected` searches; no per-item completion, no listing: besides them only each repository's
-    visibility, read once per process (`GET /repos/{owner}/{repo}`)."""
-    paths = [e.path for e in double.requests]
-    assert paths.count("/search/issues") == expected
-    others = [p for p in paths if p != "/search/issues"]
-    assert all(p.startswith("/repos/") and p.count("/") == 3 for p in others) and len(set(others)) == len(others)
+def assert_only_searches(double, expected: int, queries: int = 1):
+    """`expected` searches for items; no per-item completion, no listing. Besides them, for the public
+    meeting repository: its visibility (`GET /repos/...`, once per process) and one count of what
+    `is:public` left out per query (`per_page=1`)."""
+    searches = [e for e in double.requests if e.path == "/search/issues"]
+    items = [e for e in searches if e.query.get("per_page") != "1"]
+    assert len(items) == expected and all(e.query["q"].endswith(agenda.PUBLIC_ONLY) or "created:" in e.query["q"] for e in items)
+    assert len(searches) - len(items) == queries
+    assert [e.path for e in double.requests if e.path != "/search/issues"] == [f"/repos/{MEETING_REPO}"]
 
 
 def test_orgs_and_extra_repos_issues_and_pull_requests_in_one_request(gh):
@@ -77,7 +80,7 @@ def test_orgs_and_extra_repos_issues_and_pull_requests_in_one_request(gh):
     assert [g.repo for g in result.groups] == [MEETING_REPO, "expressjs/express", "nodejs/node", "nodejs/undici"]
     assert_only_searches(gh, 1)
     (request,) = search_requests(gh)
-    assert request.query["q"] == agenda.build_queries(result_config(result), MEETING_REPO)[0]
+    assert request.query["q"] == agenda.build_queries(result_config(result), MEETING_REPO)[0] + agenda.PUBLIC_ONLY
     assert request.query["per_page"] == "100"
 
 
@@ -125,7 +128,7 @@ def test_more_than_1000_results_are_continued_by_creation_time_without_loss(gh, 
 
     assert [i.number for i in result.items] == list(range(1, 1051))
     assert result.warnings == ()
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
     since = "2024-01-01T01:39:00Z"  # the 1,000th item's creation time
     split = agenda.QUERY_SPLIT.format(query=query, total=1050, cap=1000, since=since)
     assert caplog.messages == [split]
@@ -144,7 +147,7 @@ def test_more_than_1000_items_created_in_one_second_are_reported_missing(gh, cap
     with caplog.at_level(logging.WARNING, logger="meeting_bot"):
         result = collect(gh)
 
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
     missing = agenda.CANNOT_SPLIT.format(query=query, cap=1000, since="2024-01-01T00:00:00Z")
     assert result.warnings == (missing,)
     assert caplog.messages[-1] == missing
@@ -195,7 +198,7 @@ def test_many_orgs_need_a_few_queries_and_lose_nothing(gh):
     result = collect(gh, orgs=orgs)
 
     assert len(result.items) == 8
-    assert_only_searches(gh, 2)
+    assert_only_searches(gh, 2, queries=2)
 
 
 def test_meeting_without_orgs_or_repos_searches_its_own_repository(gh):
@@ -240,7 +243,7 @@ def test_incomplete_results_become_a_warning(gh, caplog):
     gh.inject("GET", SEARCH, 200, body={"total_count": 0, "incomplete_results": True, "items": []})
     with caplog.at_level(logging.WARNING, logger="meeting_bot"):
         result = collect(gh)
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
     assert result.warnings == (agenda.INCOMPLETE_RESULTS.format(query=query),)
     assert caplog.messages == list(result.warnings)
 
@@ -257,7 +260,7 @@ def test_a_422_for_another_reason_is_reported_with_githubs_reason(gh, body, reas
     gh.inject("GET", SEARCH, 422, body=body)
     with pytest.raises(ServiceError) as caught:
         collect(gh)
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
     what = SEARCH_WHAT.format(label=LABEL)
     assert str(caught.value) == QUERY_REFUSED.format(what=what, query=query, reason=reason)
     assert type(caught.value) is ServiceError
@@ -291,8 +294,10 @@ def test_a_private_repositorys_item_never_reaches_a_public_meetings_agenda(gh, c
     assert warning in result.warnings and warning in caplog.text
     assert EMBARGOED not in caplog.text + " ".join(result.warnings) + agenda.agenda_markdown(result)
     assert agenda.WITHHELD_NOTE.format(count=1) in agenda.agenda_markdown(result)
+    assert all(e.query["q"].endswith(agenda.PUBLIC_ONLY) for e in search_requests(gh))  # filtered by the search
     collect(gh)
-    assert gh.count("GET", r"^/repos/openjs-foundation/embargo$") == 1  # once per process
+    assert gh.count("GET", rf"^/repos/{MEETING_REPO}$") == 1  # the meeting repository's visibility, once per process
+    assert gh.count("GET", r"^/repos/openjs-foundation/embargo$") == 0
 
 
 def test_a_private_meeting_repository_keeps_private_items_and_asks_nothing_more(gh):
@@ -303,3 +308,4 @@ def test_a_private_meeting_repository_keeps_private_items_and_asks_nothing_more(
     result = source(gh).collect(make_meeting(agenda=config, repo="openjs-foundation/private-meeting"))
     assert numbers(result) == {("openjs-foundation/embargo", number)} and result.withheld == 0
     assert gh.count("GET", r"^/repos/openjs-foundation/embargo$") == 0
+    assert [e.query["per_page"] for e in gh.matching("GET", SEARCH)] == ["100"]  # nothing to count

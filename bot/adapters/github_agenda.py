@@ -41,32 +41,46 @@ class GitHubAgenda:
         self._wait = rate_limit_wait
 
     def collect(self, meeting: Meeting) -> Agenda:
+        """The labelled items, none from a repository less visible than the meeting repository.
+
+        A public meeting repository searches with `is:public` and counts what that left out with
+        one more search per query (`per_page=1`, only its `total_count`); a private one needs
+        neither; an internal one (GitHub Enterprise) reads each other repository's visibility once
+        per process. The meeting repository's own visibility is read once per process.
+        """
         config = meeting.agenda
         try:
             chunks = agenda.scope_chunks(config, meeting.repo)
         except agenda.AgendaQueryError as exc:
             raise ServiceError(str(exc)) from None
+        own = self._visibility(meeting.repo)
+        public = own == "public"
         hits: Hits = []
         warnings: list[str] = []
+        withheld = 0
         for chunk in chunks:
-            hits += self._search(config, chunk, warnings)
-        items, withheld = self._visible(agenda.items_from_hits(hits, config), meeting.repo, warnings)
+            found, total = self._search(config, chunk, warnings, public)
+            hits += found
+            if public:
+                withheld += max(0, self._count(agenda.query_for(config, chunk), config.label) - total)
+        items = agenda.items_from_hits(hits, config)
+        if own == "internal":
+            items, withheld = self._withhold(items, meeting.repo, own)
+        if withheld:
+            _warn(warnings, agenda.WITHHELD.format(count=withheld, repo=meeting.repo, visibility=own))
         return agenda.build_agenda(config, items, meeting.repo, warnings, withheld)
 
-    def _visible(self, items, meeting_repo: str, warnings: list[str]):
+    def _withhold(self, items, meeting_repo: str, own: str):
         """Items from repositories at least as visible as the meeting's; one GET per repository per process."""
-        others = {i.repo.casefold(): i.repo for i in items if i.repo.casefold() != meeting_repo.casefold()}
-        if not others:
-            return items, 0
-        own = self._visibility(meeting_repo)
-        if agenda.rank(own) == agenda.rank("private"):
-            return items, 0  # nothing is less visible than a private repository
-        seen = {key: self._visibility(repo) for key, repo in others.items()}
-        seen[meeting_repo.casefold()] = own
-        kept, withheld = agenda.withhold(items, seen, own)
-        if withheld:
-            _warn(warnings, agenda.WITHHELD.format(count=withheld, repo=meeting_repo, visibility=own))
-        return kept, withheld
+        seen = {i.repo.casefold(): self._visibility(i.repo) for i in items}
+        return agenda.withhold(items, seen, own)
+
+    def _count(self, query: str, label: str) -> int:
+        """How many items a query matches, from one page of one item."""
+        params = {"q": query, "per_page": 1, "page": 1}
+        with github_errors(SEARCH_WHAT.format(label=label), self._wait, self._requester.base_url):
+            _, data = self._requester.requestJsonAndCheck("GET", SEARCH_PATH, parameters=params)
+        return int(data.get("total_count") or 0)
 
     def _visibility(self, repo: str) -> str | None:
         """GitHub's `visibility` of a repository, read once per process; None when it cannot be read."""
@@ -81,8 +95,9 @@ class GitHubAgenda:
             _VISIBILITY[key] = data.get("visibility") or fallback
         return _VISIBILITY[key]
 
-    def _search(self, config: AgendaConfig, chunk: Sequence[str], warnings: list[str]) -> Hits:
-        query = agenda.query_for(config, chunk)
+    def _search(self, config: AgendaConfig, chunk: Sequence[str], warnings: list[str], public: bool) -> tuple[Hits, int]:
+        """The hits of one query (only from public repositories when `public`) and its total count."""
+        query = agenda.query_for(config, chunk) + (agenda.PUBLIC_ONLY if public else "")
         what = SEARCH_WHAT.format(label=config.label)
         with github_errors(what, self._wait, self._requester.base_url):
             try:
@@ -92,21 +107,24 @@ class GitHubAgenda:
                     raise
                 raise self._refused(what, query, chunk, exc) from None
 
-    def _windows(self, query: str, warnings: list[str]) -> Hits:
-        """All hits of `query`: past GitHub's 1,000-result cap, by windows of creation time."""
+    def _windows(self, query: str, warnings: list[str]) -> tuple[Hits, int]:
+        """All hits of `query`: past GitHub's 1,000-result cap, by windows of creation time; and the
+        whole query's total count."""
         hits: Hits = []
         since: str | None = None
         cap = agenda.SEARCH_RESULT_CAP
+        first_total: int | None = None
         while True:
             text = agenda.window(query, since)
             found, total = self._pages(text, warnings)
+            first_total = total if first_total is None else first_total
             hits += found
             following = agenda.next_since(total, found)
             if following is None:
-                return hits
+                return hits, first_total
             if following == since:
                 _warn(warnings, agenda.CANNOT_SPLIT.format(query=query, cap=cap, since=since))
-                return hits
+                return hits, first_total
             log.warning(agenda.QUERY_SPLIT.format(query=text, total=total, cap=cap, since=following))
             since = following
 

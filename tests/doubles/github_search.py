@@ -3,7 +3,8 @@ r"""The ``q`` syntax of ``GET /search/issues``, as far as the double supports it
 Supported qualifiers (a leading ``-`` negates any of them):
 
 * ``is:open|closed``, ``state:open|closed``; ``is:issue|pr|pull-request``,
-  ``type:issue|pr|pull-request``; ``is:merged|unmerged``;
+  ``type:issue|pr|pull-request``; ``is:merged|unmerged``; ``is:public|private``
+  (the repository's visibility);
 * ``label:x``, ``label:"with spaces"``, ``label:"a \"b\""``, ``label:a,b``
   (either), repeated ``label:`` (all), ``no:label``;
 * ``org:x``, ``user:x``, ``repo:owner/name``: OR'ed with one another, as on
@@ -87,9 +88,20 @@ def scopes(terms: list[Term]) -> list[Term]:
     return [t for t in terms if t.key in SCOPES and not t.negated]
 
 
+VISIBILITIES = ("public", "private")
+
+
+def _visibility_terms(terms: list[Term]) -> list[Term]:
+    return [t for t in terms if t.key == "is" and t.value.lower() in VISIBILITIES]
+
+
 def in_scope(terms: list[Term], repo: Repo) -> bool:
-    """Whether a repository is searched: any scope term names it (or none given)."""
+    """Whether a repository is searched: any scope term names it (or none given), and it has the
+    visibility ``is:public``/``is:private`` asks for."""
     wanted = scopes(terms)
+    visibility = "private" if repo.private else "public"
+    if any((t.value.lower() == visibility) == t.negated for t in _visibility_terms(terms)):
+        return False
     return not wanted or any(_names_repo(t, repo) for t in wanted)
 
 
@@ -103,7 +115,9 @@ def _names_repo(term: Term, repo: Repo) -> bool:
 def matches(terms: list[Term], issue: Issue) -> bool:
     """Whether an issue satisfies every non-scope term."""
     fields = [t.value.lower() for t in terms if t.key == "in"]
-    return all(_check(t, issue, fields) != t.negated for t in terms if t.key not in (*SCOPES, "in"))
+    visibility = _visibility_terms(terms)
+    checked = [t for t in terms if t.key not in (*SCOPES, "in") and t not in visibility]
+    return all(_check(t, issue, fields) != t.negated for t in checked)
 
 
 def _check(term: Term, issue: Issue, fields: list[str]) -> bool:
