@@ -10,6 +10,7 @@ import github
 from github import GithubException, UnknownObjectException
 
 from bot import agenda
+from bot.adapters import github_repos
 from bot.adapters.github_client import github_errors
 from bot.logs import LOGGER
 from bot.model import Agenda, AgendaConfig, Meeting
@@ -24,7 +25,6 @@ SCOPE_NOT_FOUND = "agenda {kind} {name}: not found on GitHub, or not visible to 
 QUERY_REFUSED = "{what}: GitHub refused the search {query!r} (422: {reason})"
 
 Hits = list[Mapping]
-_VISIBILITY: dict[tuple[str, str], str | None] = {}  # (API URL, repository) -> visibility, for the process
 
 
 class GitHubAgenda:
@@ -83,17 +83,9 @@ class GitHubAgenda:
         return int(data.get("total_count") or 0)
 
     def _visibility(self, repo: str) -> str | None:
-        """GitHub's `visibility` of a repository, read once per process; None when it cannot be read."""
-        key = (self._requester.base_url, repo.casefold())
-        if key not in _VISIBILITY:
-            with github_errors(f"reading {repo}", self._wait, self._requester.base_url):
-                try:
-                    _, data = self._requester.requestJsonAndCheck("GET", urllib.parse.quote(f"/repos/{repo}"))
-                except UnknownObjectException:
-                    data = {}
-            fallback = "private" if data.get("private") else ("public" if "private" in data else None)
-            _VISIBILITY[key] = data.get("visibility") or fallback
-        return _VISIBILITY[key]
+        """GitHub's `visibility` of a repository, read once per process (see `github_repos`)."""
+        with github_errors(f"reading {repo}", self._wait, self._requester.base_url):
+            return github_repos.visibility(github_repos.repo_data(self._requester, repo))
 
     def _search(self, config: AgendaConfig, chunk: Sequence[str], warnings: list[str], public: bool) -> tuple[Hits, int]:
         """The hits of one query (only from public repositories when `public`) and its total count."""

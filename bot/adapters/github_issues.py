@@ -9,6 +9,7 @@ from typing import Callable, Mapping
 import github
 
 from bot import markers
+from bot.adapters import github_repos
 from bot.adapters.github_client import github_errors
 from bot.adapters.github_identity import same, token_login
 from bot.model import IssueRecord
@@ -75,11 +76,14 @@ class GitHubIssues:
         return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
 
     def access(self, repo: str) -> Access | None:
+        """From the repository's JSON, read once per process for the visibility rule as well."""
         with self._errors(f"reading {repo}"):
-            permissions = self._client.get_repo(repo).permissions
-        if permissions is None:
+            data = github_repos.repo_data(self._client.requester, repo)
+        permissions = data.get("permissions")
+        if not isinstance(permissions, dict):
             return None
-        return Access(push=bool(permissions.push), triage=bool(permissions.triage or permissions.push))
+        push = bool(permissions.get("push"))
+        return Access(push=push, triage=bool(permissions.get("triage") or push))
 
     def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
         with self._errors(f"creating the meeting issue in {repo}"):
