@@ -61,3 +61,21 @@ def test_every_copy_of_a_key_is_found_oldest_first(github, store):
 def test_access_reports_push_and_triage(github, store):
     access = store.access(REPO)
     assert access is not None and access.push and access.triage
+
+
+def test_an_outsiders_newer_copy_of_the_key_neither_counts_nor_stops_the_listing(github, store):
+    when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)
+    own = github.add_issue(REPO, "WG 2024-03-11", user="meeting-bot", body=markers.make_key(KEY), created_at=when)
+    busy(github, 250, days_ago=10)
+    github.add_member("acme", "mallory")
+    github.add_issue(REPO, "copy", user="mallory", body=markers.make_key(KEY))
+    found = store.find(REPO, (KEY,), LONG_AGO)
+    assert [(r.number, r.trusted) for r in found[KEY]] == [(own, True)]
+
+
+def test_the_closing_comment_of_someone_else_does_not_count_as_the_bots(github, store):
+    number = github.add_issue(REPO, "WG", user="meeting-bot", body=markers.make_key(KEY))
+    github.add_comment(REPO, number, "Closing as a duplicate", user="mallory")
+    store.close(REPO, number, "Closing as a duplicate")
+    assert [c["user"]["login"] for c in github.comments(REPO, number)] == ["mallory", "meeting-bot"]
+    assert github.get_issue(REPO, number)["state"] == "closed"
