@@ -49,6 +49,24 @@ def _moment(value: str) -> dt.datetime:
     return moment
 
 
+def _shard(value: str) -> tuple[int, int]:
+    from bot.shards import ShardError, parse
+
+    try:
+        return parse(value)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _shard_count(value: str) -> int:
+    from bot.shards import ShardError, parse_count
+
+    try:
+        return parse_count(value)
+    except ShardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _common(suppress: bool = False) -> argparse.ArgumentParser:
     """The options every command takes; a subcommand's copy must not reset what came before it."""
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if suppress else None)
@@ -79,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the occurrence on this local date")
     run.add_argument("--force", action="store_true", help="act where a skip rule would skip; allow an off-schedule --date")
     run.add_argument("--dry-run", action="store_true", help="print what would be done; write nothing anywhere")
+    run.add_argument("--shard", type=_shard, metavar="K/N", help="only shard K of N (stable across runs)")
     worker = sub.add_parser("worker", parents=[common], help="run a pass now and then every DURATION")
     worker.add_argument("--every", default="1h", metavar="DURATION", help="30s, 15m, 1h, 1d (default 1h)")
     sub.add_parser("check", parents=[common], help="validate meeting files and templates; no network")
@@ -90,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     nxt.add_argument("--count", type=int, default=5, metavar="N")
     nxt.add_argument("--from", dest="from_date", type=_date, metavar="YYYY-MM-DD")
     nxt.add_argument("--format", choices=("text", "json"), default="text")
+    matrix = sub.add_parser("matrix", parents=[common], help="print a GitHub Actions matrix of N shards")
+    matrix.add_argument("--shards", type=_shard_count, required=True, metavar="N")
     return parser
 
 

@@ -34,6 +34,10 @@ def cmd_run(ctx: Context) -> int:
 
     meetings, renderer = ctx.load(templates=True)
     meetings = ctx.select(meetings, ctx.args.meeting)
+    if ctx.args.shard is not None:
+        from bot import shards
+
+        meetings = shards.select(meetings, *ctx.args.shard)
     request = RunRequest(tuple(m.id for m in meetings), ctx.args.date, ctx.args.force, ctx.args.dry_run)
     return one_pass(ctx, meetings, renderer, request)
 
@@ -55,6 +59,13 @@ def _worker_pass(ctx: Context) -> int:
 
     meetings, renderer = ctx.load(templates=True)  # re-read each pass, so edits take effect
     return one_pass(ctx, meetings, renderer, RunRequest())
+
+
+def cmd_matrix(ctx: Context) -> int:
+    from bot import shards
+
+    _print(shards.matrix(ctx.args.shards))
+    return EXIT_OK
 
 
 def cmd_check(ctx: Context) -> int:

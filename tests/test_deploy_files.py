@@ -81,3 +81,44 @@ def test_credentials_reach_only_the_step_that_runs_the_bot():
     assert all(name in run_step["env"] for name in secret_names)
     assert all("env" not in step for job in workflow["jobs"].values() for step in job["steps"] if step.get("uses") == "./")
     assert run_step["env"]["MEETING_BOT_RUNNER_TOKEN"] == "${{ inputs.github-token == github.token }}"
+
+
+SHARDS_WORKFLOW = ROOT / ".github" / "workflows" / "meeting-bot-shards.yml"
+CRONJOB = ROOT / "deploy" / "kubernetes" / "cronjob.yaml"
+
+
+def _k8s_check(path: Path) -> subprocess.CompletedProcess:
+    """kubernetes-validate with the Kubernetes schemas it ships (no network, no cluster)."""
+    code = "import sys; from kubernetes_validate.__main__ import main; sys.exit(main())"
+    args = [sys.executable, "-c", code, "--strict", "--quiet", str(path)]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
+def test_the_shards_workflow_passes_the_schema_check_and_runs_each_shard_apart():
+    assert _schema_check("vendor.github-workflows", SHARDS_WORKFLOW).returncode == 0
+    workflow = yaml.safe_load(SHARDS_WORKFLOW.read_text())
+    run = workflow["jobs"]["run"]
+    assert run["strategy"]["fail-fast"] is False
+    assert run["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.matrix.outputs.shards) }}"
+    assert "${{ matrix.shard }}" in run["concurrency"]["group"]
+    assert "meeting-bot matrix --shards" in workflow["jobs"]["matrix"]["steps"][-1]["run"]
+
+
+def test_the_cronjob_passes_the_kubernetes_schema_and_runs_one_shard_per_index():
+    result = _k8s_check(CRONJOB)
+    assert result.returncode == 0, result.stdout + result.stderr
+    job = yaml.safe_load(CRONJOB.read_text())["spec"]["jobTemplate"]["spec"]
+    container = job["template"]["spec"]["containers"][0]
+    shards = next(e["value"] for e in container["env"] if e["name"] == "SHARDS")
+    assert job["completionMode"] == "Indexed" and str(job["completions"]) == shards
+    assert container["envFrom"] == [{"secretRef": {"name": "meeting-bot"}}]
+    script = container["args"][0].replace("exec meeting-bot", "echo")  # the pod's shell line, without the bot
+    last = subprocess.run(["/bin/sh", "-c", script], env={"JOB_COMPLETION_INDEX": "3", "SHARDS": shards},
+                          capture_output=True, text=True, check=True)
+    assert last.stdout.split() == ["run", "--config", "/config", "--shard", f"4/{shards}"]
+
+
+def test_the_kubernetes_check_catches_a_broken_manifest(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(CRONJOB.read_text().replace("completionMode: Indexed", "completionMode: 4"))
+    assert _k8s_check(broken).returncode != 0

@@ -31,7 +31,7 @@ def gh():
 
 def source(double: GitHubDouble, *, wait: float = 60.0, token: str = DEFAULT_TOKEN) -> GitHubAgenda:
     settings = Settings(github_api_url=double.url, github_token=Secret(token), max_rate_limit_wait=wait)
-    return GitHubAgenda(make_client(settings, MEETING_REPO), settings.max_rate_limit_wait)
+    return GitHubAgenda(make_client(settings), settings.max_rate_limit_wait)
 
 
 def collect(double: GitHubDouble, **agenda_fields):

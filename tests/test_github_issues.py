@@ -9,6 +9,7 @@ import pytest
 
 from bot import markers
 from bot.adapters.github_issues import GitHubIssues
+from bot.adapters.installations import Clients
 from tests.doubles.github import DEFAULT_TOKEN
 
 REPO = "acme/meetings"
@@ -21,7 +22,7 @@ LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 def store(github) -> GitHubIssues:
     github.add_repo(REPO)
     client = github_client(github)
-    return GitHubIssues(client)
+    return GitHubIssues(Clients.single(client))
 
 
 def github_client(double) -> github.Github:

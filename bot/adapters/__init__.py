@@ -27,10 +27,10 @@ def wire(settings: Settings, meetings: Sequence[Meeting]) -> Services:
     """Services for one pass. Clients are built on first use, so commands that need none stay offline."""
 
     @functools.cache
-    def client():
-        from bot.adapters.github_client import make_client
+    def clients():
+        from bot.adapters.installations import Clients
 
-        return make_client(settings, meetings[0].repo if meetings else None)
+        return Clients(settings)
 
     @functools.cache
     def calendar():
@@ -38,33 +38,44 @@ def wire(settings: Settings, meetings: Sequence[Meeting]) -> Services:
 
         return GoogleCalendar.from_settings(settings)
 
-    def me() -> str | None:
+    def me(repo: str) -> str | None:
+        """The bot's own login, found through the client of the repository being worked on."""
         from bot.adapters.github_identity import identity
 
-        return identity(settings, client(), meetings[0].repo if meetings else None)
+        return identity(settings, clients().for_repo(repo), repo)
 
     return Services(
-        agenda=_Lazy(lambda: _agenda(client(), settings)),
-        issues=_Lazy(lambda: _issues(client(), settings, me)),
-        notes=lambda meeting: _notes(meeting, client, settings),
+        agenda=_Lazy(lambda: _AgendaByInstallation(clients(), settings)),
+        issues=_Lazy(lambda: _issues(clients(), settings, me)),
+        notes=lambda meeting: _notes(meeting, clients, settings),
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
         fetch_feed=lambda url: _fetch_feed(url, settings),
     )
 
 
-def _agenda(client, settings: Settings):
-    from bot.adapters.github_agenda import GitHubAgenda
+class _AgendaByInstallation:
+    """The agenda source of each meeting's installation: one search adapter per client."""
 
-    return GitHubAgenda(client, settings.max_rate_limit_wait)
+    def __init__(self, clients, settings: Settings) -> None:
+        self._clients, self._settings = clients, settings
+        self._sources: dict[int, object] = {}
+
+    def collect(self, meeting: Meeting):
+        from bot.adapters.github_agenda import GitHubAgenda
+
+        client = self._clients.for_repo(meeting.repo)
+        if id(client) not in self._sources:
+            self._sources[id(client)] = GitHubAgenda(client, self._settings.max_rate_limit_wait)
+        return self._sources[id(client)].collect(meeting)
 
 
-def _issues(client, settings: Settings, me):
+def _issues(clients, settings: Settings, me):
     from bot.adapters.github_issues import GitHubIssues
 
-    return GitHubIssues(client, cap=settings.max_rate_limit_wait, url=settings.github_api_url, me=me)
+    return GitHubIssues(clients, cap=settings.max_rate_limit_wait, url=settings.github_api_url, me=me)
 
 
-def _notes(meeting: Meeting, client, settings: Settings):
+def _notes(meeting: Meeting, clients, settings: Settings):
     if meeting.notes.provider is NotesProvider.NONE:
         return None
     if meeting.notes.provider is NotesProvider.HACKMD:
@@ -73,7 +84,7 @@ def _notes(meeting: Meeting, client, settings: Settings):
         return HackMDNotes.from_settings(settings)  # no HACKMD_TOKEN: a ServiceError that fails the meeting
     from bot.adapters.repo_notes import RepoNotes
 
-    return RepoNotes(client(), settings.github_api_url, cap=settings.max_rate_limit_wait)
+    return RepoNotes(clients().for_repo(meeting.repo), settings.github_api_url, cap=settings.max_rate_limit_wait)
 
 
 def _fetch_feed(url: str, settings: Settings) -> str:

@@ -23,8 +23,8 @@ RATE_LIMITED = "{what}: GitHub rate limit exceeded; it resets in more than the {
 CONFLICT = "{what}: changed by someone else at the same time (409); the next run will catch up"
 FAILED = "{what}: GitHub answered {status}: {message}"
 UNREACHABLE = "{what}: cannot reach GitHub at {url} ({kind})"
+NO_INSTALLATION = "GitHub App: not installed on {owner} (needed for {repo}); install it there, or set GITHUB_APP_INSTALLATION_ID"
 APP_KEY_UNUSABLE = "GitHub App: the private key cannot sign a token ({kind}); check GITHUB_APP_PRIVATE_KEY"
-NO_INSTALLATION = "GitHub App: no installation found for {repo}; install the app on it or set GITHUB_APP_INSTALLATION_ID"
 
 
 def _retry(settings: Settings) -> GithubRetry:
@@ -69,31 +69,32 @@ def _options(settings: Settings) -> dict:
     )
 
 
-def _app_auth(settings: Settings, repo: str | None) -> Auth.AppInstallationAuth:
+def _app(settings: Settings) -> Auth.AppAuth:
     with github_errors("GitHub App"):
-        app = Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
-    installation_id = settings.github_app_installation_id
-    if installation_id is None:
-        integration = github.GithubIntegration(auth=app, **_options(settings))
-        owner, name = (repo or "/").split("/", 1)
+        return Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
+
+
+def installation_for(settings: Settings, repo: str) -> int:
+    """The id of the App's installation on `repo`'s owner (one request, signed with the App's JWT)."""
+    integration = github.GithubIntegration(auth=_app(settings), **_options(settings))
+    owner, name = repo.split("/", 1)
+    try:
         with github_errors(f"GitHub App installation for {repo}"):
             installation = integration.get_repo_installation(owner, name)
-        installation_id = installation.id
-        from bot.adapters import github_identity
+    except NotFound:
+        raise NotFound(NO_INSTALLATION.format(owner=owner, repo=repo)) from None
+    from bot.adapters import github_identity
 
-        github_identity.remember_app(settings, installation.app_slug)  # the bot's identity, at no extra cost
-    return app.get_installation_auth(installation_id)
+    github_identity.remember_app(settings, installation.app_slug)  # the bot's identity, at no extra cost
+    return installation.id
 
 
-def make_client(settings: Settings, repo: str | None = None) -> github.Github:
-    """A client for the settings: a GitHub App, else a token, else anonymous.
-
-    `repo` is used to find the App's installation when GITHUB_APP_INSTALLATION_ID is not set.
-    """
+def make_client(settings: Settings, installation: int | None = None) -> github.Github:
+    """A client for the settings: a GitHub App's `installation`, else a token, else anonymous."""
     logs.adopt(logs.LIBRARY_LOGGER)  # importing PyGithub gave its logger a plain handler of its own
     auth: Auth.Auth | None = None
-    if settings.github_app_id and settings.github_app_private_key:
-        auth = _app_auth(settings, repo)
+    if settings.github_app_id and settings.github_app_private_key and installation is not None:
+        auth = _app(settings).get_installation_auth(installation)
     elif settings.github_token:
         auth = Auth.Token(settings.github_token.reveal())
     return github.Github(auth=auth, **_options(settings))

@@ -6,12 +6,11 @@ import datetime as dt
 import functools
 from typing import Callable, Mapping
 
-import github
-
 from bot import markers
 from bot.adapters import github_repos
 from bot.adapters.github_client import github_errors
 from bot.adapters.github_identity import same, token_login
+from bot.adapters.installations import Clients
 from bot.model import IssueRecord
 from bot.ports import Access
 
@@ -34,22 +33,22 @@ def _record(issue, me: str | None) -> IssueRecord:
 
 
 class GitHubIssues:
-    """Meeting issues in one or more repositories, through one shared client."""
+    """Meeting issues in one or more repositories, each through the client of its owner's installation."""
 
     def __init__(
-        self, client: github.Github, cap: float = 60.0, url: str = "", me: Callable[[], str | None] | None = None
+        self, clients: Clients, cap: float = 60.0, url: str = "", me: Callable[[str], str | None] | None = None
     ) -> None:
-        """`me` gives the bot's own login (by default the token's user, asked once)."""
-        self._client = client.withLazy(True)  # repositories and issues are made without a GET
+        """`me(repo)` gives the bot's own login (by default the token's user, asked once)."""
+        self._clients = clients
         self._cap = cap
         self._url = url
-        self._me = me or functools.cache(lambda: token_login(client, under_actions=False))
+        self._me = me or functools.cache(lambda repo: token_login(clients.for_repo(repo), under_actions=False))
 
     def _errors(self, what: str):
         return github_errors(what, self._cap, self._url)
 
     def _repo(self, repo: str):
-        return self._client.get_repo(repo)
+        return self._clients.for_repo(repo).withLazy(True).get_repo(repo)  # made without a GET
 
     def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
         """Newest first through the listing (not the search index, which lags).
@@ -58,7 +57,7 @@ class GitHubIssues:
         duplicate from a race is made within seconds of the first, so nothing older can carry a key.
         Only issues the bot's own identity opened count; anyone can copy a key into an issue.
         """
-        me = self._me()
+        me = self._me(repo)
         found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
         stop_at = since
         with self._errors(f"listing issues of {repo}"):
@@ -78,7 +77,7 @@ class GitHubIssues:
     def access(self, repo: str) -> Access | None:
         """From the repository's JSON, read once per process for the visibility rule as well."""
         with self._errors(f"reading {repo}"):
-            data = github_repos.repo_data(self._client.requester, repo)
+            data = github_repos.repo_data(self._clients.for_repo(repo).requester, repo)
         permissions = data.get("permissions")
         if not isinstance(permissions, dict):
             return None
@@ -88,23 +87,23 @@ class GitHubIssues:
     def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
         with self._errors(f"creating the meeting issue in {repo}"):
             issue = self._repo(repo).create_issue(title=title, body=body, labels=list(labels))
-        return _record(issue, self._me())
+        return _record(issue, self._me(repo))
 
     def get(self, repo: str, number: int) -> IssueRecord:
         with self._errors(f"reading {repo}#{number}"):
-            return _record(self._repo(repo).get_issue(number), self._me())
+            return _record(self._repo(repo).get_issue(number), self._me(repo))
 
     def update_body(self, repo: str, number: int, body: str) -> IssueRecord:
         with self._errors(f"updating {repo}#{number}"):
             issue = self._repo(repo).get_issue(number)
             issue.edit(body=body)
-        return _record(issue, self._me())
+        return _record(issue, self._me(repo))
 
     def close(self, repo: str, number: int, comment: str) -> None:
         with self._errors(f"closing {repo}#{number}"):
             issue = self._repo(repo).get_issue(number)
             # A run that died between the comment and the close must not comment twice.
-            me = self._me()
+            me = self._me(repo)
             if comment and not any(c.body == comment and same(c.user.login if c.user else None, me) for c in issue.get_comments()):
                 issue.create_comment(comment)
             issue.edit(state="closed", state_reason="completed")
