@@ -690,3 +690,37 @@ def test_author_association_is_githubs_for_each_kind_of_author(
     assert app.create_issue("from the app").raw_data["author_association"] == "NONE"
     app.create_file("notes.md", "add", "text")
     assert app.create_issue("again").raw_data["author_association"] == "CONTRIBUTOR"
+
+
+# ----------------------------------------------------------------- conditional requests
+def conditional(double: GitHubDouble, path: str, tag: str) -> requests.Response:
+    headers = {"Authorization": f"token {DEFAULT_TOKEN}", "If-None-Match": tag}
+    return requests.get(double.url + path, headers=headers, timeout=5)
+
+
+def test_a_conditional_get_is_answered_304_and_not_counted(gh: GitHubDouble) -> None:
+    gh.add_issue(REPO, "First")
+    first = raw(gh, "GET", f"/repos/{REPO}/issues")
+    tag = first.headers["ETag"]
+    assert tag.startswith('W/"')
+    again = conditional(gh, f"/repos/{REPO}/issues", tag)
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["ETag"] == tag
+    assert again.headers["X-RateLimit-Remaining"] == first.headers["X-RateLimit-Remaining"]
+    assert int(again.headers["X-RateLimit-Used"]) == int(first.headers["X-RateLimit-Used"])
+
+
+def test_the_etag_changes_when_the_resource_changes(gh: GitHubDouble) -> None:
+    number = gh.add_issue(REPO, "First")
+    tag = raw(gh, "GET", f"/repos/{REPO}/issues").headers["ETag"]
+    client(gh).get_repo(REPO).get_issue(number).edit(body="edited by a person")
+    changed = conditional(gh, f"/repos/{REPO}/issues", tag)
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert changed.json()[0]["body"] == "edited by a person"
+
+
+def test_a_stale_or_strong_form_of_the_etag_compares_weakly(gh: GitHubDouble) -> None:
+    tag = raw(gh, "GET", f"/repos/{REPO}").headers["ETag"]
+    strong = tag.removeprefix("W/")
+    assert conditional(gh, f"/repos/{REPO}", f'"stale", {strong}').status_code == 304
+    assert conditional(gh, f"/repos/{REPO}", '"stale"').status_code == 200

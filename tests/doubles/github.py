@@ -22,6 +22,8 @@ GitHub Enterprise Server does; :attr:`GitHubDouble.url` includes it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
@@ -102,9 +104,23 @@ class GitHubDouble(Endpoints, HTTPDouble):
                 raise not_found()
             if found.resource:
                 self.rate_limits.spend(principal, found.resource)
-            return getattr(self, "_" + found.handler)(request, principal, **params)
+            response = getattr(self, "_" + found.handler)(request, principal, **params)
+            return self._conditional(request, principal, found, response)
         except ApiError as error:
             return Response(error.status, error.body(), dict(error.headers))
+
+    def _conditional(self, request: Request, principal: Principal, found: Route, response: Response) -> Response:
+        """GitHub's conditional requests: an ``ETag`` on every 200 to a GET, and a bodiless 304, not
+        counted against the rate limit, when ``If-None-Match`` names the current one."""
+        if request.method != "GET" or response.status != 200:
+            return response
+        tag = etag(response)
+        response.headers["ETag"] = tag
+        if tag not in _tags(request.headers.get("if-none-match")):
+            return response
+        if found.resource:
+            self.rate_limits.refund(principal, found.resource)
+        return Response(304, None, {"ETag": tag, **{k: v for k, v in response.headers.items() if k == "Link"}})
 
     def finish_response(self, request: Request, response: Response) -> None:
         """Add the rate-limit and GitHub headers every answer carries."""
@@ -415,3 +431,15 @@ def running_github(**kwargs: Any) -> Iterator[GitHubDouble]:
         yield double
     finally:
         double.stop()
+
+
+def etag(response: Response) -> str:
+    """A weak validator of what a GET answered (its body and its pagination links), as GitHub sends."""
+    basis = json.dumps(response.body, sort_keys=True) + response.headers.get("Link", "")
+    return 'W/"' + hashlib.sha256(basis.encode()).hexdigest()[:40] + '"'
+
+
+def _tags(header: str | None) -> set[str]:
+    """The validators an ``If-None-Match`` header names (weak comparison: ``W/`` is ignored)."""
+    tags = {t.strip() for t in (header or "").split(",") if t.strip()}
+    return tags | {t[2:] if t.startswith("W/") else "W/" + t for t in tags}

@@ -147,6 +147,11 @@ class RateLimits:
             raise ApiError(self.status, exceeded_message(principal), docs=RATE_DOCS)
         bucket.used += 1
 
+    def refund(self, principal: Principal, resource: str) -> None:
+        """Give back one request: GitHub does not count a 304 answer to a conditional request."""
+        bucket = self.bucket(principal, resource)
+        bucket.used = max(0, bucket.used - 1)
+
     def headers(self, principal: Principal, resource: str) -> dict[str, str]:
         """The ``X-RateLimit-*`` headers of an answer."""
         bucket = self.bucket(principal, resource)
