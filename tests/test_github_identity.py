@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.adapters import github_identity
-from bot.adapters.github_client import make_client
+from bot.adapters.installations import Clients
 from bot.adapters.github_identity import ACTIONS_BOT, IDENTITY_UNKNOWN, identity
 from bot.ports import RateLimited, ServiceError
 from bot.settings import Secret, Settings
@@ -31,7 +31,7 @@ def settings(double, **fields) -> Settings:
 
 def whoami(double, **fields) -> str | None:
     config = settings(double, **fields)
-    return identity(config, make_client(config, REPO), REPO)
+    return identity(config, Clients(config).for_repo(REPO), REPO)
 
 
 def test_a_token_is_its_users_login_asked_once_per_process(github):
@@ -81,7 +81,7 @@ def _app(github) -> dict:
 
 def test_an_app_is_its_slug_bot_learnt_with_the_installation_at_no_extra_cost(github):
     assert whoami(github, **_app(github)) == "wg-helper[bot]"
-    assert github.count("GET", rf"^/repos/{REPO}/installation$") == 1  # the lookup make_client does anyway
+    assert github.count("GET", rf"^/repos/{REPO}/installation$") == 1  # the lookup the client needs anyway
 
 
 def test_an_app_with_its_installation_id_asks_for_the_slug_once(github):
