@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from dataclasses import dataclass
-from typing import Callable, Mapping, Protocol
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Mapping, Protocol
 
 from bot.model import Agenda, EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord  # noqa: F401 - EventDraft re-exported
 
@@ -89,6 +90,29 @@ class Calendar(Protocol):
     def cancel(self, calendar_id: str, event_id: str) -> None: ...
 
 
+class WriteGuard:
+    """The check every adapter calls immediately before each write request, after any wait.
+
+    The runner sets it for the occurrence it is writing (`checking`); outside that it lets every write
+    through. A check stops a write by raising.
+    """
+
+    def __init__(self) -> None:
+        self._check: Callable[[], None] | None = None
+
+    @contextlib.contextmanager
+    def checking(self, check: Callable[[], None]) -> Iterator[None]:
+        previous, self._check = self._check, check
+        try:
+            yield
+        finally:
+            self._check = previous
+
+    def __call__(self) -> None:
+        if self._check is not None:
+            self._check()
+
+
 @dataclass
 class Services:
     """The outside world for one pass, built by the one wiring function (`bot.adapters.wire`)."""
@@ -98,3 +122,4 @@ class Services:
     notes: Callable[[Meeting], NotesStore | None]
     calendar: Callable[[Meeting], Calendar | None]
     fetch_feed: Callable[[str], str]
+    guard: WriteGuard = field(default_factory=WriteGuard)  # given to the adapters by the wiring

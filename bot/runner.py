@@ -140,10 +140,11 @@ def _run(meeting, services, renderer, request, clock, out, say) -> None:
     applier = _applier(meeting, services, request, out, say, reader)
     applier = _BeforeStart(applier, clock, occurrence)
     options = dataclasses.replace(options, calendar=reader.calendar_error is None)
-    existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
-    if reader.calendar_error is not None:
-        raise reader.calendar_error  # the issue and notes are done; the next run completes the event
-    _sweep(meeting, occurrence, reader, now, feeds, applier, existing)  # a dry run shows what it would cancel
+    with services.guard.checking(applier.check):  # the adapters check again right before each write request
+        existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
+        if reader.calendar_error is not None:
+            raise reader.calendar_error  # the issue and notes are done; the next run completes the event
+        _sweep(meeting, occurrence, reader, now, feeds, applier, existing)  # a dry run shows what it would cancel
 
 
 def _applier(meeting, services, request, out, say, reader):
@@ -225,9 +226,12 @@ class _BeforeStart:
         self.applier, self.clock, self.occurrence = applier, clock, occurrence
         self.writes = applier.writes
 
-    def apply(self, meeting: Meeting, action, existing: Existing) -> Existing:
+    def check(self) -> None:
         if occ_mod.has_started(self.occurrence, self.clock()):
             raise StartedMeanwhile(STARTED_MEANWHILE.format(date=self.occurrence.date.isoformat()))
+
+    def apply(self, meeting: Meeting, action, existing: Existing) -> Existing:
+        self.check()
         return self.applier.apply(meeting, action, existing)
 
 

@@ -13,6 +13,7 @@ DEFAULT_CONFIG_DIR = "config"
 DEFAULT_TEMPLATES_DIR = "templates"
 DEFAULT_MAX_RATE_LIMIT_WAIT = 60.0
 DEFAULT_HTTP_TIMEOUT = 15.0
+DEFAULT_WRITE_INTERVAL = 1.0  # GitHub asks for at least a second between content-creating requests
 
 SECRET_VARIABLES = (
     "GITHUB_TOKEN",
@@ -80,6 +81,7 @@ class Settings:
     github_actions: bool = False  # GITHUB_ACTIONS=true: running in a GitHub Actions job
     runner_token: bool = False  # MEETING_BOT_RUNNER_TOKEN=true: GITHUB_TOKEN is the runner's own (action.yml)
     allow_private_feeds: bool = False  # MEETING_BOT_ALLOW_PRIVATE_FEEDS=1: feeds may be on loopback or private addresses
+    write_interval: float = DEFAULT_WRITE_INTERVAL
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret's text, for the log redaction filter."""
@@ -151,4 +153,5 @@ def from_environment(env: Mapping[str, str] | None = None) -> Settings:
         github_actions=_optional(env, "GITHUB_ACTIONS") == "true",
         runner_token=_optional(env, "MEETING_BOT_RUNNER_TOKEN") == "true",
         allow_private_feeds=_optional(env, "MEETING_BOT_ALLOW_PRIVATE_FEEDS") == "1",
+        write_interval=_float(env, "MEETING_BOT_WRITE_INTERVAL", DEFAULT_WRITE_INTERVAL),
     )

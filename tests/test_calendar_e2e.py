@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import runner
+from bot.adapters import retry
 from bot.adapters.gcal import AUTH_FAILED, BAD_KEY, FAILED, NO_WRITE, NOT_SHARED, RATE_LIMITED, GoogleCalendar
 from bot.apply import (
     CANCELLED_EVENT,
@@ -316,7 +317,7 @@ def test_a_meeting_in_progress_keeps_its_event_while_the_next_one_is_prepared(ca
 
 
 def test_two_runs_at_once_make_one_event(cal):
-    cal.calendar.inject("POST", INSERT, 500)
+    cal.calendar.inject("POST", INSERT, 500, times=retry.ATTEMPTS)
     assert cal.run("run").returncode == 1  # the issue and notes exist, the event does not
     cal.calendar.slow("GET", r"/events$", 3.0, times=2)  # both runs see no event before either writes
 
@@ -326,8 +327,8 @@ def test_two_runs_at_once_make_one_event(cal):
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert len(cal.events(include_cancelled=True)) == 1
     statuses = sorted(r.status for r in cal.calls("calendar.events.insert"))
-    assert statuses == [200, 409, 500], statuses  # 500: the setup run above
-    assert len(cal.calls("calendar.events.patch")) == 1  # the loser brought the same event up to date
+    assert statuses == [200, 409] + [500] * retry.ATTEMPTS, statuses  # 500: the setup run above
+    assert cal.calls("calendar.events.get") and not cal.calls("calendar.events.patch")  # the loser read it back
 
 
 def test_a_duplicate_bot_event_is_cancelled_and_one_remains(cal):
@@ -365,9 +366,43 @@ def test_an_editors_copy_of_the_bots_properties_is_not_the_bots_event(cal):
 # ------------------------------------------------------------------ failures, and the run after
 
 
+@pytest.mark.parametrize("status", [500, 503])
 @pytest.mark.parametrize("ambiguous", [False, True], ids=["not-created", "created-but-error"])
-def test_a_failed_insert_is_completed_by_the_next_run_without_a_duplicate(cal, ambiguous):
+def test_two_server_errors_on_the_insert_are_repeated_within_the_run(cal, status, ambiguous):
+    """The event id comes from the key, so repeating the insert is safe: a repeat of an applied one gets 409."""
+    cal.calendar.inject("POST", INSERT, status, apply=ambiguous)
+    cal.calendar.inject("POST", INSERT, status)
+
+    done = cal.run("run")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(cal.events(include_cancelled=True)) == 1 and cal.event()["summary"] == TITLE
+    cal.issue_and_notes_exist()
+    inserts = [r.status for r in cal.calls("calendar.events.insert")]
+    assert inserts == [status, status, 409 if ambiguous else 200], inserts
+    assert cal.calendar_writes().count(("calendar.events.patch", cal.event()["id"])) == 0  # read back, as it should be
+    cal.reset_logs()
+    assert cal.run("run").returncode == 0
+    cal.only_reads()
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_two_server_errors_on_the_update_are_repeated_within_the_run(cal, status):
+    assert cal.run("run").returncode == 0
+    cal.topic("A new topic")
+    cal.calendar.inject("PATCH", r"/events/", status, times=2)
+
+    done = cal.run("run")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [r.status for r in cal.calls("calendar.events.patch")] == [status, status, 200]
+    assert len(cal.events(include_cancelled=True)) == 1 and "A new topic" in cal.event()["description"]
+
+
+@pytest.mark.parametrize("ambiguous", [False, True], ids=["not-created", "created-but-error"])
+def test_an_insert_that_fails_every_attempt_is_completed_by_the_next_run_without_a_duplicate(cal, ambiguous):
     cal.calendar.inject("POST", INSERT, 500, apply=ambiguous)
+    cal.calendar.inject("POST", INSERT, 500, times=retry.ATTEMPTS - 1)
 
     failed = cal.run("run")
 
@@ -452,15 +487,13 @@ def test_keys_and_tokens_stay_out_of_the_output_even_with_debug(cal):
     assert tokens and not [t for t in tokens if t in done.stdout + done.stderr]  # nor the access token
 
 
-def test_a_rate_limit_that_persists_is_given_up_after_bounded_waits(calendar, monkeypatch):
+def test_a_rate_limit_that_persists_is_given_up_after_bounded_waits(calendar):
     """In process, with the waits recorded instead of slept: the e2e runs above would take seconds each."""
     key = calendar.new_service_account(EMAIL)
     calendar.add_calendar(CAL, {EMAIL: "writer"})
     env = {"GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps(key), "GOOGLE_CALENDAR_API_URL": calendar.url}
-    adapter = GoogleCalendar.from_settings(from_environment(env))
     waits: list[float] = []
-    adapter._sleep = waits.append  # the adapter's own backoff (writes)
-    monkeypatch.setattr(time, "sleep", waits.append)  # the client library's backoff (reads)
+    adapter = GoogleCalendar.from_settings(from_environment(env), retry.Policy(60.0, sleep=waits.append))
     draft = EventDraft(KEY, MEETING_ID, TITLE, "", "", "2024-03-11T16:00:00", "2024-03-11T17:00:00",
                        "Europe/Berlin", {KEY_PROPERTY: KEY, MEETING_PROPERTY: MEETING_ID})
 
@@ -468,15 +501,16 @@ def test_a_rate_limit_that_persists_is_given_up_after_bounded_waits(calendar, mo
     with pytest.raises(RateLimited) as refused:
         adapter.create(CAL, draft)
     assert str(refused.value) == RATE_LIMITED.format(calendar=CAL, reason="rateLimitExceeded")
-    assert len(calendar.api_requests("calendar.events.insert")) == 4
-    assert [int(w) for w in waits] == [1, 2, 4]
+    assert len(calendar.api_requests("calendar.events.insert")) == retry.ATTEMPTS
+    backoff = [retry.BACKOFF_FIRST * 2**n for n in range(retry.ATTEMPTS - 1)]
+    assert len(waits) == len(backoff) and all(b <= w <= b + retry.JITTER for w, b in zip(waits, backoff)), waits
 
     calendar.clear_faults()
     waits.clear()
     calendar.inject_rate_limit(None, status=429, method="GET")
     with pytest.raises(RateLimited):
         adapter.find_meeting(CAL, MEETING_ID, at("2024-03-07T12:00"))
-    assert len(calendar.api_requests(LIST)) == 4 and len(waits) == 3 and sum(waits) <= 2 + 4 + 8
+    assert len(calendar.api_requests(LIST)) == retry.ATTEMPTS and len(waits) == retry.ATTEMPTS - 1
 
     calendar.clear_faults()
     calendar.inject_server_error(2, method="GET")  # transient 500s on a read are retried

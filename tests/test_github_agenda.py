@@ -10,7 +10,8 @@ import pytest
 
 from bot import agenda, escape, markers
 from bot.adapters.github_agenda import QUERY_REFUSED, SCOPE_NOT_FOUND, SEARCH_WHAT, GitHubAgenda
-from bot.adapters.github_client import make_client
+from bot.adapters.github_client import RATE_LIMITED, Calls, make_client
+from bot.adapters.retry import Policy
 from bot.model import AgendaConfig
 from bot.ports import NotFound, RateLimited, ServiceError
 from bot.settings import Secret, Settings
@@ -31,7 +32,7 @@ def gh():
 
 def source(double: GitHubDouble, *, wait: float = 60.0, token: str = DEFAULT_TOKEN) -> GitHubAgenda:
     settings = Settings(github_api_url=double.url, github_token=Secret(token), max_rate_limit_wait=wait)
-    return GitHubAgenda(make_client(settings), settings.max_rate_limit_wait)
+    return GitHubAgenda(make_client(settings), Calls(Policy(settings.max_rate_limit_wait), settings.max_rate_limit_wait, double.url))
 
 
 def collect(double: GitHubDouble, **agenda_fields):
@@ -235,8 +236,9 @@ def test_search_rate_limit_is_rate_limited(gh):
     for k in range(101):
         gh.add_issue("openjs-foundation/big", f"Item {k}", labels=[LABEL])
 
-    with pytest.raises(RateLimited, match="agenda search for label 'security-agenda': GitHub rate limit"):
+    with pytest.raises(RateLimited) as caught:
         collect(gh)
+    assert str(caught.value) == RATE_LIMITED.format(what=SEARCH_WHAT.format(label=LABEL), cap=60)
 
 
 def test_incomplete_results_become_a_warning(gh, caplog):

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from bot import apply as apply_mod
-from bot.adapters import github_client
+from bot.adapters import github_agenda, github_client
 from tests.doubles.github import DEFAULT_TOKEN
-from tests.e2e import KEY, REPO, TRACEBACK, World, world  # noqa: F401 - world is a fixture
+from tests.e2e import KEY, LABEL, REPO, TRACEBACK, World, world  # noqa: F401 - world is a fixture
 
 READ_ONLY = "ghp_" + "r3ad0nly" * 4 + "ab12"
 APP_KEY_LINE = "MIIEowIBAAKCAQEAtotallyNotARealKeyButLooksLikeOne0123456789abcdef"
@@ -55,7 +55,8 @@ def test_a_long_rate_limit_fails_the_meeting_at_once_with_a_clear_line(world: Wo
     result = world.run("run")
     assert result.returncode == 1
     assert time.monotonic() - began < 20
-    assert "rate limit" in result.stdout and "resets in more than the 60 s" in result.stdout
+    what = github_agenda.SEARCH_WHAT.format(label=LABEL)
+    assert github_client.RATE_LIMITED.format(what=what, cap=60) in result.stdout
     assert world.github.writes() == []
 
 

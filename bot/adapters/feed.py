@@ -16,7 +16,9 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 
+from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot.feeds import FeedError
 
 DEFAULT_TIMEOUT = 10  # seconds, for connecting and for each read
@@ -61,6 +63,26 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, "/".join(segments), "", ""))
 
 
+class _StatusError(FeedError):
+    """The feed's server answered an error status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_BROKEN = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError)
+
+
+def _classify(exc: BaseException) -> Failure | None:
+    """A broken connection (a reset mid-body included), a timeout, a 5xx or a 429 may pass: the read is repeated."""
+    if isinstance(exc, _BROKEN):
+        return TRANSIENT
+    if isinstance(exc, _StatusError) and (exc.status >= 500 or exc.status == 429):
+        return TRANSIENT
+    return None
+
+
 def fetch_feed(
     url: str,
     *,
@@ -69,19 +91,23 @@ def fetch_feed(
     allow_private: bool = False,
     deadline: float = DEFAULT_DEADLINE,
     resolve: Callable[[str], list[str]] | None = None,
+    policy: Policy | None = None,
 ) -> str:
     """The feed's text; FeedError (one line, no secrets, nothing the server sent) on any problem.
 
-    `resolve` gives a host's addresses (the system resolver by default).
+    `resolve` gives a host's addresses (the system resolver by default). With a policy (the wiring
+    gives the run's), transient failures are repeated, every attempt within the one deadline; without
+    one, none is.
     """
     target = http_url(url)
     shown = redact_url(target)
     if urlsplit(target).scheme not in HTTP_SCHEMES:
         raise FeedError(MSG_BAD_SCHEME.format(url=shown))
     http = session if session is not None else requests.Session()
+    policy = policy if policy is not None else Policy(0.0)
     fetch = _Fetch(http, shown, timeout, allow_private, deadline, resolve or _addresses)
     try:
-        return _within(lambda: fetch.run(target), deadline, shown).decode(ENCODING, errors="replace")
+        return _within(lambda: fetch.run(target, policy), deadline, shown).decode(ENCODING, errors="replace")
     finally:
         if session is None:
             http.close()
@@ -116,12 +142,13 @@ class _Fetch:
         self.allow_private, self.deadline = allow_private, deadline
         self.stop_at = time.monotonic() + deadline
 
-    def run(self, target: str) -> bytes:
+    def run(self, target: str, policy: Policy) -> bytes:
+        """Every attempt of the policy shares the one deadline set when the fetch began."""
         try:
-            return self._follow(target)
-        except requests.Timeout:
+            return policy.call(lambda: self._follow(target), _classify, Kind.READ)
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise FeedError(MSG_TIMEOUT.format(url=self.shown, timeout=self.timeout)) from None
-        except requests.RequestException as error:
+        except _BROKEN as error:
             raise FeedError(MSG_UNREACHABLE.format(url=self.shown, kind=type(error).__name__)) from None
 
     def _follow(self, target: str) -> bytes:
@@ -134,7 +161,8 @@ class _Fetch:
                         raise FeedError(MSG_BAD_REDIRECT.format(url=self.shown))
                     continue
                 if response.status_code >= 400:
-                    raise FeedError(MSG_HTTP_STATUS.format(url=self.shown, status=response.status_code))
+                    status = response.status_code
+                    raise _StatusError(MSG_HTTP_STATUS.format(url=self.shown, status=status), status)
                 return self._read(response)
         raise FeedError(MSG_REDIRECTS.format(url=self.shown, limit=MAX_REDIRECTS))
 

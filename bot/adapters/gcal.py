@@ -5,21 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import random
 import socket
-import time
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
+from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot.model import EventRecord
 from bot.plan import EVENT_EXTRA_PROPERTY, EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
 from bot.ports import EventDraft, Forbidden, NotFound, RateLimited, ServiceError
 from bot.settings import Settings
 
 SCOPE = "https://www.googleapis.com/auth/calendar.events"  # the narrowest scope that can write events
-READ_RETRIES = 3
-WRITE_RATE_RETRIES = 3
 PAGE_SIZE = 250
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 
@@ -104,16 +100,26 @@ def body(draft: EventDraft) -> dict:
     }
 
 
+def _expected(draft: EventDraft, found: EventRecord) -> EventRecord:
+    """The event as the draft would leave it, beside the fields a write does not set."""
+    import dataclasses
+
+    return dataclasses.replace(
+        found, summary=draft.summary, description=draft.description, location=draft.location,
+        start=draft.start, end=draft.end, timezone=draft.timezone, status="confirmed", key=draft.key,
+    )
+
+
 class GoogleCalendar:
     """Events in shared calendars, as a service account, with bounded retries."""
 
-    def __init__(self, service, email: str, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, service, email: str, policy: Policy | None = None) -> None:
         self._service = service
         self.email = email
-        self._sleep = sleep
+        self.policy = policy if policy is not None else Policy(60.0)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> GoogleCalendar:
+    def from_settings(cls, settings: Settings, policy: Policy | None = None) -> GoogleCalendar:
         import google_auth_httplib2
         import httplib2
         from google.oauth2 import service_account
@@ -127,7 +133,7 @@ class GoogleCalendar:
         http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=settings.http_timeout))
         options = {"api_endpoint": settings.google_calendar_api_url} if settings.google_calendar_api_url else None
         service = build("calendar", "v3", http=http, static_discovery=True, client_options=options, cache_discovery=False)
-        return cls(service, info.get("client_email", "the service account"))
+        return cls(service, info.get("client_email", "the service account"), policy)
 
     def find_meeting(self, calendar_id: str, meeting_id: str, after: dt.datetime) -> tuple[EventRecord, ...]:
         events = self._service.events()
@@ -141,7 +147,7 @@ class GoogleCalendar:
         )
         found: list[EventRecord] = []
         while request is not None:
-            page = self._execute(request, calendar_id, write=False)
+            page = self._execute(request, calendar_id, Kind.READ)
             found.extend(record(e) for e in page.get("items", []) if (e.get("start") or {}).get("dateTime") and self._made(e))
             request = events.list_next(request, page)
         return tuple(found)
@@ -152,47 +158,48 @@ class GoogleCalendar:
         return str((event.get("creator") or {}).get("email", "")).casefold() == self.email.casefold()
 
     def create(self, calendar_id: str, draft: EventDraft) -> EventRecord:
-        """Insert with an id derived from the key, so a repeated insert (httplib2 re-sends a POST whose
-        connection dropped; a 5xx may have been applied) is refused with 409 instead of duplicating.
-        A 409 means the event exists (perhaps cancelled by hand): it is then brought up to date.
+        """Insert with an id derived from the key, so a repeated insert (after a 5xx or a dropped connection
+        that may have been applied) is refused with 409 instead of duplicating: a safe write.
+        A 409 means the event exists (perhaps cancelled by hand, or by our own first attempt): it is
+        then read back and brought up to date by a PATCH.
         """
         event_id = event_id_for(draft.key)
         request = self._service.events().insert(
             calendarId=calendar_id, body={**body(draft), "id": event_id}, sendUpdates="none"
         )
         try:
-            return record(self._execute(request, calendar_id, write=True))
+            return record(self._execute(request, calendar_id, Kind.SAFE_WRITE))
         except _Exists:
-            return self.update(calendar_id, event_id, draft)
+            pass
+        fetched = self._service.events().get(calendarId=calendar_id, eventId=event_id)
+        found = record(self._execute(fetched, calendar_id, Kind.READ))
+        if found == _expected(draft, found):
+            return found  # our own first attempt (or another run) made it just so: nothing to write
+        return self.update(calendar_id, event_id, draft)
 
     def update(self, calendar_id: str, event_id: str, draft: EventDraft) -> EventRecord:
         request = self._service.events().patch(
             calendarId=calendar_id, eventId=event_id, body=body(draft), sendUpdates="none"
         )
-        return record(self._execute(request, calendar_id, write=True))
+        return record(self._execute(request, calendar_id, Kind.SAFE_WRITE))  # sets the whole event
 
     def cancel(self, calendar_id: str, event_id: str) -> None:
         request = self._service.events().delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none")
         try:
-            self._execute(request, calendar_id, write=True)
+            self._execute(request, calendar_id, Kind.SAFE_WRITE)  # a repeat finds it gone (410)
         except NotFound:
             return  # already gone (410 Gone or 404): the goal is met
 
-    def _execute(self, request, calendar_id: str, *, write: bool):
-        """Reads retry 5xx and rate limits (the client's backoff); writes retry only refused rate limits."""
+    def _execute(self, request, calendar_id: str, kind: Kind):
+        """One request through the retry policy; the client library's own retries are off (num_retries=0)."""
         from googleapiclient.errors import HttpError
 
-        for attempt in range(WRITE_RATE_RETRIES + 1):
-            try:
-                return request.execute(num_retries=0 if write else READ_RETRIES)
-            except HttpError as exc:
-                error = self._translate(exc, calendar_id)
-                if not (write and isinstance(error, RateLimited) and attempt < WRITE_RATE_RETRIES):
-                    raise error from None
-                self._sleep(min(2**attempt + random.random(), 30))
-            except Exception as exc:
-                raise self._transport(exc, calendar_id) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return self.policy.call(lambda: request.execute(num_retries=0), _classify, kind)
+        except HttpError as exc:
+            raise self._translate(exc, calendar_id) from None
+        except Exception as exc:
+            raise self._transport(exc, calendar_id) from None
 
     def _translate(self, exc, calendar_id: str) -> ServiceError:
         status = int(exc.resp.status)
@@ -218,6 +225,22 @@ class GoogleCalendar:
         if isinstance(exc, (TransportError, OSError, socket.timeout)) or type(exc).__module__.startswith("httplib2"):
             return ServiceError(UNREACHABLE.format(calendar=calendar_id, kind=type(exc).__name__))
         raise exc
+
+
+def _classify(exc: BaseException) -> Failure | None:
+    """Google's usage limits (403/429 with a rate reason: back off and repeat) and transient 5xx and transport errors."""
+    from google.auth.exceptions import TransportError
+    from googleapiclient.errors import HttpError
+
+    if isinstance(exc, HttpError):
+        status = int(exc.resp.status)
+        if status == 429 or (status == 403 and _reason(exc) in RATE_REASONS):
+            retry_after = str(exc.resp.get("retry-after") or "").strip()
+            return Failure(rate_limit=True, wait=float(retry_after) if retry_after.isdigit() else None)
+        return TRANSIENT if status >= 500 else None
+    if isinstance(exc, (TransportError, OSError, socket.timeout)) or type(exc).__module__.startswith("httplib2"):
+        return TRANSIENT
+    return None
 
 
 def _reason(exc) -> str:

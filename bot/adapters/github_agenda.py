@@ -11,7 +11,8 @@ from github import GithubException, UnknownObjectException
 
 from bot import agenda
 from bot.adapters import github_repos
-from bot.adapters.github_client import github_errors
+from bot.adapters.github_client import Calls, classify
+from bot.adapters.retry import Kind
 from bot.logs import LOGGER
 from bot.model import Agenda, AgendaConfig, Meeting
 from bot.ports import NotFound, ServiceError
@@ -36,9 +37,14 @@ class GitHubAgenda:
     would fetch the whole issue again, one request per item.
     """
 
-    def __init__(self, client: github.Github, rate_limit_wait: float = 60.0) -> None:
+    def __init__(self, client: github.Github, calls: Calls | None = None) -> None:
         self._requester = client.requester
-        self._wait = rate_limit_wait
+        self._calls = calls if calls is not None else Calls(url=self._requester.base_url)
+
+    def _get(self, path: str, parameters: dict | None = None) -> dict:
+        """One GET through the retry policy (rate limits waited out, transient failures repeated)."""
+        send = lambda: self._requester.requestJsonAndCheck("GET", path, parameters=parameters)[1]  # noqa: E731
+        return self._calls.policy.call(send, classify, Kind.READ)
 
     def collect(self, meeting: Meeting) -> Agenda:
         """The labelled items, none from a repository less visible than the meeting repository.
@@ -78,20 +84,20 @@ class GitHubAgenda:
     def _count(self, query: str, label: str) -> int:
         """How many items a query matches, from one page of one item."""
         params = {"q": query, "per_page": 1, "page": 1}
-        with github_errors(SEARCH_WHAT.format(label=label), self._wait, self._requester.base_url):
-            _, data = self._requester.requestJsonAndCheck("GET", SEARCH_PATH, parameters=params)
+        with self._calls.errors(SEARCH_WHAT.format(label=label)):
+            data = self._get(SEARCH_PATH, params)
         return int(data.get("total_count") or 0)
 
     def _visibility(self, repo: str) -> str | None:
         """GitHub's `visibility` of a repository, read once per process (see `github_repos`)."""
-        with github_errors(f"reading {repo}", self._wait, self._requester.base_url):
-            return github_repos.visibility(github_repos.repo_data(self._requester, repo))
+        data = self._calls(f"reading {repo}", lambda: github_repos.repo_data(self._requester, repo))
+        return github_repos.visibility(data)
 
     def _search(self, config: AgendaConfig, chunk: Sequence[str], warnings: list[str], public: bool) -> tuple[Hits, int]:
         """The hits of one query (only from public repositories when `public`) and its total count."""
         query = agenda.query_for(config, chunk) + (agenda.PUBLIC_ONLY if public else "")
         what = SEARCH_WHAT.format(label=config.label)
-        with github_errors(what, self._wait, self._requester.base_url):
+        with self._calls.errors(what):
             try:
                 return self._windows(query, warnings)
             except GithubException as exc:
@@ -126,7 +132,7 @@ class GitHubAgenda:
         hits: Hits = []
         page, incomplete = 1, False
         while True:
-            _, data = self._requester.requestJsonAndCheck("GET", SEARCH_PATH, parameters={**params, "page": page})
+            data = self._get(SEARCH_PATH, {**params, "page": page})
             items = data.get("items") or []
             hits += items
             incomplete = incomplete or bool(data.get("incomplete_results"))
@@ -149,7 +155,7 @@ class GitHubAgenda:
         kind, name = scope.split(":", 1)
         path = f"/repos/{name}" if kind == "repo" else f"/users/{name}/repos"
         try:
-            self._requester.requestJsonAndCheck("GET", urllib.parse.quote(path))
+            self._get(urllib.parse.quote(path))
         except UnknownObjectException:
             return False
         return True

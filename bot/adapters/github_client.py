@@ -1,17 +1,22 @@
-"""The one PyGithub client of a run: authentication, timeouts, bounded retries, typed errors."""
+"""The one PyGithub client of a run: authentication, timeouts, rate limits as GitHub documents them, typed errors."""
 
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+import http.client
+import time
+from typing import Callable, Iterator, TypeVar
 
 import github
 import requests
-from github import Auth, GithubException, GithubRetry
+from github import Auth, GithubException
 
 from bot import logs
+from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot.ports import Forbidden, NotFound, RateLimited, ServiceError, Conflict
-from bot.settings import Settings
+from bot.settings import DEFAULT_MAX_RATE_LIMIT_WAIT, Settings
+
+T = TypeVar("T")
 
 PER_PAGE = 100
 USER_AGENT = "meeting-bot"
@@ -19,42 +24,15 @@ USER_AGENT = "meeting-bot"
 BAD_CREDENTIALS = "GitHub rejected the credentials (401 Bad credentials): check GITHUB_TOKEN or the GitHub App settings"
 NOT_FOUND = "{what}: not found on GitHub, or not visible to these credentials (404)"
 FORBIDDEN = "{what}: permission denied by GitHub (403: {message})"
-RATE_LIMITED = "{what}: GitHub rate limit exceeded; it resets in more than the {cap:.0f} s the bot waits"
+RATE_LIMITED = "{what}: GitHub's rate limit does not lift within the {cap:.0f} s the bot waits (MEETING_BOT_MAX_RATE_LIMIT_WAIT)"
 CONFLICT = "{what}: changed by someone else at the same time (409); the next run will catch up"
 FAILED = "{what}: GitHub answered {status}: {message}"
+RESET_MARGIN = 1.0  # seconds past x-ratelimit-reset before the next request
+SECONDARY_WAIT = 60.0  # a secondary limit without retry-after: "wait for at least one minute"
+RATE_LIMIT_DOCS = "rate-limit"  # in the documentation_url of GitHub's rate-limit answers
 UNREACHABLE = "{what}: cannot reach GitHub at {url} ({kind})"
 NO_INSTALLATION = "GitHub App: not installed on {owner} (needed for {repo}); install it there, or set GITHUB_APP_INSTALLATION_ID"
 APP_KEY_UNUSABLE = "GitHub App: the private key cannot sign a token ({kind}); check GITHUB_APP_PRIVATE_KEY"
-
-
-def _retry(settings: Settings) -> GithubRetry:
-    """Reads are retried on connection errors, 5xx and short rate limits; writes never blindly.
-
-    A rate limit that resets later than MEETING_BOT_MAX_RATE_LIMIT_WAIT fails at once; a
-    Retry-After header is honoured up to that cap.
-    """
-    extra = {"retry_after_max": int(settings.max_rate_limit_wait)} if _takes_retry_after_max() else {}
-    return GithubRetry(
-        **extra,
-        total=3,
-        connect=3,
-        read=2,
-        backoff_factor=0.5,
-        backoff_jitter=0.5,
-        backoff_max=10,
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        raise_on_status=False,
-        max_rate_limit_wait=settings.max_rate_limit_wait,
-        secondary_rate_wait=min(settings.max_rate_limit_wait, 60.0),
-    )
-
-
-def _takes_retry_after_max() -> bool:
-    import inspect
-
-    from urllib3.util.retry import Retry
-
-    return "retry_after_max" in inspect.signature(Retry.__init__).parameters
 
 
 def _options(settings: Settings) -> dict:
@@ -63,24 +41,36 @@ def _options(settings: Settings) -> dict:
         timeout=max(1, round(settings.http_timeout)),  # PyGithub takes whole seconds
         user_agent=USER_AGENT,
         per_page=PER_PAGE,
-        retry=_retry(settings),
+        retry=0,  # PyGithub's GithubRetry is off: bot.adapters.retry is the one layer that repeats requests
         seconds_between_requests=None,
-        seconds_between_writes=None,
+        seconds_between_writes=None,  # paced by the policy, before the clock check, not after it
     )
 
 
+def _check_app_key(key: str) -> None:
+    """Sign a token once, here, so that an unusable key is told apart by where it failed, not by a message."""
+    import jwt
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    try:
+        jwt.encode({"iss": "meeting-bot"}, key, algorithm="RS256")
+    except (jwt.PyJWTError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ServiceError(APP_KEY_UNUSABLE.format(kind=type(exc).__name__)) from None
+
+
 def _app(settings: Settings) -> Auth.AppAuth:
+    _check_app_key(settings.github_app_private_key.reveal())
     with github_errors("GitHub App"):
         return Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
 
 
-def installation_for(settings: Settings, repo: str) -> int:
+def installation_for(settings: Settings, repo: str, calls: Calls | None = None) -> int:
     """The id of the App's installation on `repo`'s owner (one request, signed with the App's JWT)."""
+    calls = calls or Calls(None, settings.max_rate_limit_wait, settings.github_api_url)
     integration = github.GithubIntegration(auth=_app(settings), **_options(settings))
     owner, name = repo.split("/", 1)
     try:
-        with github_errors(f"GitHub App installation for {repo}"):
-            installation = integration.get_repo_installation(owner, name)
+        installation = calls(f"GitHub App installation for {repo}", lambda: integration.get_repo_installation(owner, name))
     except NotFound:
         raise NotFound(NO_INSTALLATION.format(owner=owner, repo=repo)) from None
     from bot.adapters import github_identity
@@ -100,24 +90,61 @@ def make_client(settings: Settings, installation: int | None = None) -> github.G
     return github.Github(auth=auth, **_options(settings))
 
 
-def _rate_limited(exc: Exception) -> bool:
-    """A 403 or 429 that GitHub marks as a rate limit by its headers (the body may have been consumed by a retry)."""
-    if getattr(exc, "status", None) not in (403, 429):
-        return False
-    headers = {k.lower(): v for k, v in (getattr(exc, "headers", None) or {}).items()}
-    return headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+def _headers(exc: Exception) -> dict[str, str]:
+    return {k.lower(): v for k, v in (getattr(exc, "headers", None) or {}).items()}
+
+
+def rate_limit(exc: Exception, now: float) -> Failure | None:
+    """GitHub's rate-limit answers, as its REST docs describe them ("Rate limits for the REST API").
+
+    Primary: 403 or 429 with `x-ratelimit-remaining: 0`, lifting at `x-ratelimit-reset` (epoch seconds).
+    Secondary: 403 or 429 with `retry-after` (seconds), or without it, marked by the body's documented
+    `documentation_url` (or a 429 alone): then "wait for at least one minute", longer each time.
+    """
+    status = getattr(exc, "status", None)
+    if status not in (403, 429):
+        return None
+    headers = _headers(exc)
+    retry_after = (headers.get("retry-after") or "").strip()
+    if retry_after.isdigit():
+        return Failure(rate_limit=True, wait=float(retry_after))
+    if headers.get("x-ratelimit-remaining") == "0":
+        reset = headers.get("x-ratelimit-reset") or ""
+        wait = float(reset) - now + RESET_MARGIN if reset.isdigit() else None
+        return Failure(rate_limit=True, wait=None if wait is None else max(0.0, wait), unsaid_wait=SECONDARY_WAIT)
+    data = getattr(exc, "data", None)
+    docs = str(data.get("documentation_url") or "") if isinstance(data, dict) else ""
+    if status == 429 or RATE_LIMIT_DOCS in docs:
+        return Failure(rate_limit=True, unsaid_wait=SECONDARY_WAIT)
+    return None
+
+
+def classify(exc: BaseException) -> Failure | None:
+    """How the policy reads a failed GitHub request: a rate limit, a transient failure, or final."""
+    if isinstance(exc, GithubException):
+        limited = rate_limit(exc, time.time())
+        if limited is not None:
+            return limited
+        return TRANSIENT if exc.status >= 500 else None
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
+        return TRANSIENT  # includes a connection reset in the middle of an answer
+    return None
 
 
 def _message(exc: GithubException) -> str:
+    """GitHub's JSON `message`; for anything else (a load balancer's HTML page) the status's reason phrase."""
     data = exc.data if isinstance(exc.data, dict) else {}
-    return str(data.get("message") or "no message").splitlines()[0][:200]
+    message = data.get("message")
+    if not isinstance(message, str) or not message.strip():
+        return http.client.responses.get(exc.status, "no message")
+    return message.strip().splitlines()[0][:200]
 
 
 def translate(exc: Exception, what: str, settings_cap: float = 60.0, url: str = "") -> ServiceError:
     """A PyGithub or requests exception as one of our typed errors, with a one-line message."""
     if isinstance(exc, github.BadCredentialsException):
         return ServiceError(BAD_CREDENTIALS)
-    if isinstance(exc, github.RateLimitExceededException) or _rate_limited(exc):
+    if isinstance(exc, github.RateLimitExceededException) or rate_limit(exc, time.time()) is not None:
         return RateLimited(RATE_LIMITED.format(what=what, cap=settings_cap))
     if isinstance(exc, github.UnknownObjectException) or getattr(exc, "status", None) == 404:
         return NotFound(NOT_FOUND.format(what=what))
@@ -140,7 +167,21 @@ def github_errors(what: str, cap: float = 60.0, url: str = "") -> Iterator[None]
         yield
     except (GithubException, requests.RequestException) as exc:
         raise translate(exc, what, cap, url) from None
-    except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        if isinstance(exc, jwt.PyJWTError) or "key" in str(exc).lower():
-            raise ServiceError(APP_KEY_UNUSABLE.format(kind=type(exc).__name__)) from None
-        raise
+    except jwt.PyJWTError as exc:  # the key was checked when the client was made; this is a defence only
+        raise ServiceError(APP_KEY_UNUSABLE.format(kind=type(exc).__name__)) from None
+
+
+class Calls:
+    """How the GitHub adapters send a request: through the policy, with errors translated."""
+
+    def __init__(self, policy: Policy | None = None, cap: float = DEFAULT_MAX_RATE_LIMIT_WAIT, url: str = "") -> None:
+        self.policy = policy if policy is not None else Policy(cap)
+        self.cap, self.url = cap, url
+
+    def __call__(self, what: str, send: Callable[[], T], kind: Kind = Kind.READ) -> T:
+        with github_errors(what, self.cap, self.url):
+            return self.policy.call(send, classify, kind)
+
+    def errors(self, what: str):
+        """The error translation alone, for code that handles some statuses itself."""
+        return github_errors(what, self.cap, self.url)

@@ -19,8 +19,8 @@ import threading
 
 import github
 
-from bot.adapters.github_client import _options, _rate_limited, github_errors
-from bot.ports import ServiceError
+from bot.adapters.github_client import Calls, _app, _options
+from bot.ports import Forbidden, RateLimited, ServiceError
 from bot.settings import Settings
 
 ACTIONS_BOT = "github-actions[bot]"
@@ -61,44 +61,43 @@ def forget() -> None:
         _known.clear()
 
 
-def identity(settings: Settings, client: github.Github, repo: str | None) -> str | None:
+def identity(settings: Settings, client: github.Github, repo: str | None, calls: Calls | None = None) -> str | None:
     """The login whose issues, comments and files are the bot's; found once per process."""
     key = _fingerprint(settings)
     with _lock:
         if key in _known:
             return _known[key]
-    found = _find(settings, client, repo)
+    found = _find(settings, client, repo, calls or Calls(None, settings.max_rate_limit_wait, settings.github_api_url))
     with _lock:
         _known[key] = found
     return found
 
 
-def _find(settings: Settings, client: github.Github, repo: str | None) -> str | None:
+def _find(settings: Settings, client: github.Github, repo: str | None, calls: Calls) -> str | None:
     if settings.github_app_id and settings.github_app_private_key:
-        return APP_BOT.format(slug=_app_slug(settings, repo))
+        return APP_BOT.format(slug=_app_slug(settings, repo, calls))
     if settings.github_token is None:
         return None
     if settings.github_actions and settings.runner_token:
         return ACTIONS_BOT
-    return token_login(client, settings.github_actions)
+    return token_login(client, settings.github_actions, calls)
 
 
-def token_login(client: github.Github, under_actions: bool) -> str:
-    """The token's user by `GET /user`; an installation token is refused (403)."""
-    with github_errors("finding the bot's own GitHub identity (GET /user)"):
-        try:
-            return client.get_user().login
-        except github.GithubException as exc:
-            if exc.status != 403 or _rate_limited(exc):
-                raise
+def token_login(client: github.Github, under_actions: bool, calls: Calls | None = None) -> str:
+    """The token's user by `GET /user`; an installation token is refused (403, not a rate limit)."""
+    calls = calls or Calls()
+    try:
+        return calls("finding the bot's own GitHub identity (GET /user)", lambda: client.get_user().login)
+    except RateLimited:
+        raise
+    except Forbidden:
+        pass
     if under_actions:
         return ACTIONS_BOT
     raise ServiceError(IDENTITY_UNKNOWN)
 
 
-def _app_slug(settings: Settings, repo: str | None) -> str:
-    app = github.Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
-    integration = github.GithubIntegration(auth=app, **_options(settings))
+def _app_slug(settings: Settings, repo: str | None, calls: Calls) -> str:
+    integration = github.GithubIntegration(auth=_app(settings), **_options(settings))
     owner, name = (repo or "/").split("/", 1)
-    with github_errors(f"GitHub App installation for {repo}"):
-        return integration.get_repo_installation(owner, name).app_slug
+    return calls(f"GitHub App installation for {repo}", lambda: integration.get_repo_installation(owner, name).app_slug)

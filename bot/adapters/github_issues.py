@@ -8,9 +8,10 @@ from typing import Callable, Mapping
 
 from bot import markers
 from bot.adapters import github_repos
-from bot.adapters.github_client import github_errors
+from bot.adapters.github_client import Calls
 from bot.adapters.github_identity import same, token_login
 from bot.adapters.installations import Clients
+from bot.adapters.retry import Kind
 from bot.model import IssueRecord
 from bot.ports import Access
 
@@ -36,16 +37,14 @@ class GitHubIssues:
     """Meeting issues in one or more repositories, each through the client of its owner's installation."""
 
     def __init__(
-        self, clients: Clients, cap: float = 60.0, url: str = "", me: Callable[[str], str | None] | None = None
+        self, clients: Clients, calls: Calls | None = None, me: Callable[[str], str | None] | None = None
     ) -> None:
         """`me(repo)` gives the bot's own login (by default the token's user, asked once)."""
         self._clients = clients
-        self._cap = cap
-        self._url = url
-        self._me = me or functools.cache(lambda repo: token_login(clients.for_repo(repo), under_actions=False))
-
-    def _errors(self, what: str):
-        return github_errors(what, self._cap, self._url)
+        self._calls = calls if calls is not None else Calls()
+        self._me = me or functools.cache(
+            lambda repo: token_login(clients.for_repo(repo), under_actions=False, calls=self._calls)
+        )
 
     def _repo(self, repo: str):
         return self._clients.for_repo(repo).withLazy(True).get_repo(repo)  # made without a GET
@@ -58,26 +57,30 @@ class GitHubIssues:
         Only issues the bot's own identity opened count; anyone can copy a key into an issue.
         """
         me = self._me(repo)
+        found = self._calls(f"listing issues of {repo}", lambda: self._scan(repo, keys, since, me))
+        return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
+
+    def _scan(self, repo: str, keys: tuple[str, ...], since: dt.datetime, me: str | None) -> dict[str, list[IssueRecord]]:
+        """One pass over the listing, from its first page (a failed page repeats the whole read)."""
         found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
         stop_at = since
-        with self._errors(f"listing issues of {repo}"):
-            listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
-            for issue in listing:
-                record = _record(issue, me)
-                if record.created_at and record.created_at < stop_at:
-                    break
-                key = markers.find_key(record.body)
-                if key in found and record.trusted:
-                    found[key].append(record)
-                if all(found.values()):
-                    oldest = min(r.created_at or stop_at for records in found.values() for r in records)
-                    stop_at = max(stop_at, oldest - RACE_WINDOW)
-        return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
+        listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
+        for issue in listing:
+            record = _record(issue, me)
+            if record.created_at and record.created_at < stop_at:
+                break
+            key = markers.find_key(record.body)
+            if key in found and record.trusted:
+                found[key].append(record)
+            if all(found.values()):
+                oldest = min(r.created_at or stop_at for records in found.values() for r in records)
+                stop_at = max(stop_at, oldest - RACE_WINDOW)
+        return found
 
     def access(self, repo: str) -> Access | None:
         """From the repository's JSON, read once per process for the visibility rule as well."""
-        with self._errors(f"reading {repo}"):
-            data = github_repos.repo_data(self._clients.for_repo(repo).requester, repo)
+        requester = self._clients.for_repo(repo).requester
+        data = self._calls(f"reading {repo}", lambda: github_repos.repo_data(requester, repo))
         permissions = data.get("permissions")
         if not isinstance(permissions, dict):
             return None
@@ -85,25 +88,33 @@ class GitHubIssues:
         return Access(push=push, triage=bool(permissions.get("triage") or push))
 
     def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
-        with self._errors(f"creating the meeting issue in {repo}"):
-            issue = self._repo(repo).create_issue(title=title, body=body, labels=list(labels))
-        return _record(issue, self._me(repo))
+        me = self._me(repo)  # before the write: the identity's read is not part of it
+        issue = self._calls(
+            f"creating the meeting issue in {repo}",
+            lambda: self._repo(repo).create_issue(title=title, body=body, labels=list(labels)),
+            Kind.WRITE,  # a repeat could make a second issue: the runner reads again instead
+        )
+        return _record(issue, me)
 
     def get(self, repo: str, number: int) -> IssueRecord:
-        with self._errors(f"reading {repo}#{number}"):
-            return _record(self._repo(repo).get_issue(number), self._me(repo))
+        me = self._me(repo)
+        return self._calls(f"reading {repo}#{number}", lambda: _record(self._repo(repo).get_issue(number), me))
 
     def update_body(self, repo: str, number: int, body: str) -> IssueRecord:
-        with self._errors(f"updating {repo}#{number}"):
-            issue = self._repo(repo).get_issue(number)
-            issue.edit(body=body)
-        return _record(issue, self._me(repo))
+        me = self._me(repo)
+        issue = self._repo(repo).get_issue(number)  # lazy: no request
+        self._calls(f"updating {repo}#{number}", lambda: issue.edit(body=body), Kind.SAFE_WRITE)  # sets the whole body
+        return _record(issue, me)
 
     def close(self, repo: str, number: int, comment: str) -> None:
-        with self._errors(f"closing {repo}#{number}"):
-            issue = self._repo(repo).get_issue(number)
-            # A run that died between the comment and the close must not comment twice.
-            me = self._me(repo)
-            if comment and not any(c.body == comment and same(c.user.login if c.user else None, me) for c in issue.get_comments()):
-                issue.create_comment(comment)
-            issue.edit(state="closed", state_reason="completed")
+        what = f"closing {repo}#{number}"
+        me = self._me(repo)
+        issue = self._repo(repo).get_issue(number)  # lazy: no request
+        # A run that died between the comment and the close must not comment twice; only the bot's own comment counts.
+
+        def commented() -> bool:
+            return any(c.body == comment and same(c.user.login if c.user else None, me) for c in issue.get_comments())
+
+        if comment and not self._calls(what, commented):
+            self._calls(what, lambda: issue.create_comment(comment), Kind.WRITE)
+        self._calls(what, lambda: issue.edit(state="closed", state_reason="completed"), Kind.SAFE_WRITE)

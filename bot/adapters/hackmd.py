@@ -41,6 +41,7 @@ from urllib.parse import quote
 import requests
 
 from bot import markers
+from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot.logs import LOGGER
 from bot.model import Meeting, NotesRecord
 from bot.ports import Conflict, Forbidden, NotFound, RateLimited, ServiceError
@@ -49,8 +50,6 @@ from bot.settings import Settings
 log = logging.getLogger(LOGGER)
 
 DEFAULT_TIMEOUT = 15.0
-ATTEMPTS = 4  # one call and up to three retries
-BACKOFF_SECONDS = 1.0
 RESET_MARGIN_SECONDS = 1.0
 MESSAGE_LIMIT = 200
 USER_AGENT = "meeting-bot"
@@ -163,8 +162,12 @@ def _kind(exc: requests.RequestException) -> str:
     return "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
 
 
-def _backoff(attempt: int) -> float:
-    return BACKOFF_SECONDS * 2**attempt
+class _Refused(Exception):
+    """An answer the policy may repeat the request after (429, 5xx); it carries the answer."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 class HackMDNotes:
@@ -179,23 +182,25 @@ class HackMDNotes:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         timeout: float = DEFAULT_TIMEOUT,
+        policy: Policy | None = None,
     ) -> None:
         self._timeout = timeout
         self._api_url = api_url.rstrip("/")
-        self._cap, self._sleep, self._clock = cap, sleep, clock
+        self._cap, self._clock = cap, clock
+        self._policy = policy if policy is not None else Policy(cap, sleep=sleep)
         self._session = requests.Session()
         self._session.headers.update(
             {"Authorization": f"Bearer {token}", "Accept": "application/json", "User-Agent": USER_AGENT}
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> HackMDNotes:
+    def from_settings(cls, settings: Settings, policy: Policy | None = None) -> HackMDNotes:
         """The store for the settings; a missing HACKMD_TOKEN is one clear ServiceError."""
         if settings.hackmd_token is None:
             raise ServiceError(NO_TOKEN)
         return cls(
             settings.hackmd_token.reveal(), settings.hackmd_api_url, settings.max_rate_limit_wait,
-            timeout=settings.http_timeout,
+            timeout=settings.http_timeout, policy=policy,
         )
 
     def url_for(self, meeting: Meeting, ref: str) -> str | None:
@@ -227,7 +232,8 @@ class HackMDNotes:
 
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord:
         try:
-            self._call("PATCH", _note_path(meeting, record.ref), NOTE.format(id=record.ref), {"content": content})
+            path, what = _note_path(meeting, record.ref), NOTE.format(id=record.ref)
+            self._call("PATCH", path, what, {"content": content}, Kind.SAFE_WRITE)  # sets the whole content
         except NotFound:
             raise Conflict(NOTE_GONE.format(id=record.ref)) from None
         return NotesRecord(url=record.url, content=content, ref=record.ref)
@@ -247,7 +253,8 @@ class HackMDNotes:
         if first is None or first.ref == made.ref:
             return
         try:
-            self._call("DELETE", _note_path(meeting, made.ref), NOTE.format(id=made.ref))  # [TEAM, USER]: 204
+            # [TEAM, USER]: 204. Undoing this run's own duplicate is not a write to the meeting: no clock check.
+            self._call("DELETE", _note_path(meeting, made.ref), NOTE.format(id=made.ref), kind=Kind.SAFE_WRITE, guard=False)
         except NotFound:
             pass  # gone already
         raise Conflict(CREATED_MEANWHILE.format(url=first.url))
@@ -262,35 +269,39 @@ class HackMDNotes:
         found = _as_record(note, None, what)
         return found if markers.find_key(found.content) == key else None
 
-    def _call(self, method: str, path: str, what: str, body: Any = None) -> tuple[int, Any]:
-        """One API call: any call waits out a short rate limit; reads retry transient failures."""
-        for attempt in range(ATTEMPTS):
-            last = attempt == ATTEMPTS - 1
-            try:
-                response = self._session.request(method, self._api_url + path, json=body, timeout=self._timeout)
-            except requests.RequestException as exc:
-                if method != "GET" or last:
-                    raise ServiceError(UNREACHABLE.format(what=what, url=self._api_url, kind=_kind(exc))) from None
-                self._sleep(_backoff(attempt))
-                continue
-            delay = self._retry_delay(method, response, attempt)
-            if delay is None:
-                return _answer(response, what, self._cap)
-            self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover (the last attempt returns or raises)
+    def _call(
+        self, method: str, path: str, what: str, body: Any = None, kind: Kind | None = None, *, guard: bool = True
+    ) -> tuple[int, Any]:
+        """One API call through the retry policy: rate limits waited out, transient failures of reads repeated."""
+        kind = kind or (Kind.READ if method == "GET" else Kind.WRITE)
+        policy = self._policy if guard else self._policy.unguarded()
 
-    def _retry_delay(self, method: str, response: requests.Response, attempt: int) -> float | None:
-        """How long to wait before calling again, or None to take this answer as final."""
-        last = attempt == ATTEMPTS - 1
-        if response.status_code == 429:
-            wait = rate_wait(response.headers, self._clock())
-            wait = _backoff(attempt) if wait is None else wait
-            if last or wait > self._cap or _quota_code(_json(response)) == QUOTA_CODE:
-                return None  # the answer becomes RateLimited
-            return wait
-        if response.status_code >= 500 and method == "GET" and not last:
-            return _backoff(attempt)
-        return None
+        def send() -> requests.Response:
+            response = self._session.request(method, self._api_url + path, json=body, timeout=self._timeout)
+            if response.status_code == 429 or response.status_code >= 500:
+                raise _Refused(response)
+            return response
+
+        try:
+            response = policy.call(send, self._classify, kind)
+        except _Refused as refused:
+            response = refused.response
+        except requests.RequestException as exc:
+            raise ServiceError(UNREACHABLE.format(what=what, url=self._api_url, kind=_kind(exc))) from None
+        return _answer(response, what, self._cap)
+
+    def _classify(self, exc: BaseException) -> Failure | None:
+        """429 [POLICY]: wait until it lifts (a spent monthly quota does not); 5xx and broken connections: transient."""
+        if isinstance(exc, requests.RequestException):
+            return TRANSIENT
+        if not isinstance(exc, _Refused):
+            return None
+        response = exc.response
+        if response.status_code != 429:
+            return TRANSIENT
+        if _quota_code(_json(response)) == QUOTA_CODE:
+            return None
+        return Failure(rate_limit=True, wait=rate_wait(response.headers, self._clock()))
 
 
 def _json(response: requests.Response) -> Any:

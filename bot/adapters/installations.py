@@ -21,12 +21,13 @@ class Clients:
     renewing its own installation token, so a worker serves many organisations for as long as it runs.
     """
 
-    def __init__(self, settings: Settings, make: MakeClient | None = None) -> None:
+    def __init__(self, settings: Settings, make: MakeClient | None = None, calls=None) -> None:
+        """`calls`: the retry policy the installation lookups go through (bot.adapters.github_client.Calls)."""
         from bot.adapters import github_client
 
         self._settings = settings
         self._make = make or github_client.make_client
-        self._lookup = github_client.installation_for
+        self._lookup = lambda settings, repo: github_client.installation_for(settings, repo, calls)
         self._per_app = bool(settings.github_app_id and settings.github_app_private_key)
         self._installations: dict[str, int] = {}  # owner (lower case) -> installation id
         self._clients: dict[int | None, github.Github] = {}

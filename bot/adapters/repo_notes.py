@@ -5,12 +5,14 @@ from __future__ import annotations
 import github
 from urllib.parse import quote, urlsplit
 
-from bot.adapters.github_client import github_errors
+from bot.adapters.github_client import Calls, classify
+from bot.adapters.retry import Kind
 from bot.model import Meeting, NotesRecord
 from bot.ports import Conflict, Forbidden, NotFound
 
 CREATE_MESSAGE = "Add notes for {title}"
 CREATED_MEANWHILE = "{repo}/{ref}: created by another run meanwhile; the next pass will refresh it"
+CHANGED_MEANWHILE = "{repo}/{ref}: changed by someone else while it was being written; read again"
 PROTECTED = (
     "{repo}: GitHub refused the notes commit ({message}); the default branch is protected: allow the bot "
     "to push, or set [notes] provider = \"none\" or \"hackmd\""
@@ -30,25 +32,13 @@ def web_url(api_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _refuse_protected(exc: "github.GithubException", repo: str) -> None:
-    """A 409 that is not a sha race: the default branch only takes pull requests."""
-    data = exc.data if isinstance(exc.data, dict) else {}
-    message = str(data.get("message") or "")
-    if exc.status == 409 and "does not match" not in message:
-        raise Forbidden(PROTECTED.format(repo=repo, message=message.splitlines()[0][:200] if message else "409")) from None
-
-
 class RepoNotes:
     """Notes files in the meeting repository, on its default branch."""
 
-    def __init__(self, client: github.Github, api_url: str, cap: float = 60.0) -> None:
+    def __init__(self, client: github.Github, api_url: str, calls: Calls | None = None) -> None:
         self._client = client.withLazy(True)  # repositories and issues are made without a GET
         self._web = web_url(api_url)
-        self._cap = cap
-        self._api_url = api_url
-
-    def _errors(self, what: str):
-        return github_errors(what, self._cap, self._api_url)
+        self._calls = calls if calls is not None else Calls(url=api_url)
 
     def url_for(self, meeting: Meeting, ref: str) -> str:
         return f"{self._web}/{meeting.repo}/blob/HEAD/{quote(ref)}"
@@ -56,8 +46,7 @@ class RepoNotes:
     def find(self, meeting: Meeting, ref: str, key: str) -> NotesRecord | None:
         repo = self._client.get_repo(meeting.repo)
         try:
-            with self._errors(f"reading {meeting.repo}/{ref}"):
-                content = repo.get_contents(ref)
+            content = self._calls(f"reading {meeting.repo}/{ref}", lambda: repo.get_contents(ref))
         except NotFound:
             return None
         if isinstance(content, list):
@@ -74,23 +63,41 @@ class RepoNotes:
         return self.find(meeting, record.ref, "")
 
     def create(self, meeting: Meeting, ref: str, key: str, title: str, content: str) -> NotesRecord:
+        """A PUT without a sha: repeated after it was carried out, GitHub refuses it (422), so it is safe to repeat."""
         repo = self._client.get_repo(meeting.repo)
-        with self._errors(f"committing {meeting.repo}/{ref}"):
-            try:
-                result = repo.create_file(ref, CREATE_MESSAGE.format(title=title), content)
-            except github.GithubException as exc:
-                if exc.status == 422:  # the file appeared since it was read: another run made it
-                    raise Conflict(CREATED_MEANWHILE.format(repo=meeting.repo, ref=ref)) from None
-                _refuse_protected(exc, meeting.repo)
-                raise
+        result = self._put(meeting, ref, None, lambda: repo.create_file(ref, CREATE_MESSAGE.format(title=title), content))
         return NotesRecord(url=self.url_for(meeting, ref), content=content, ref=ref, version=result["content"].sha)
 
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord:
+        """A PUT with the sha it replaces: a repeat after it was carried out is refused (409), never applied twice."""
         repo = self._client.get_repo(meeting.repo)
-        with self._errors(f"committing {meeting.repo}/{record.ref}"):
-            try:
-                result = repo.update_file(record.ref, message, content, record.version)
-            except github.GithubException as exc:
-                _refuse_protected(exc, meeting.repo)
-                raise
+        result = self._put(
+            meeting, record.ref, record.version, lambda: repo.update_file(record.ref, message, content, record.version)
+        )
         return NotesRecord(url=record.url, content=content, ref=record.ref, version=result["content"].sha)
+
+    def _put(self, meeting: Meeting, ref: str, sent_sha: str | None, send):
+        """The contents PUT through the policy; its 409 and 422 decided by status and a re-read."""
+        with self._calls.errors(f"committing {meeting.repo}/{ref}"):
+            try:
+                return self._calls.policy.call(send, classify, Kind.SAFE_WRITE)
+            except github.GithubException as exc:
+                if exc.status == 422 and sent_sha is None:  # the file is there: another run, or our repeated PUT
+                    raise Conflict(CREATED_MEANWHILE.format(repo=meeting.repo, ref=ref)) from None
+                if exc.status == 409:
+                    self._settle_409(meeting, ref, sent_sha, exc)
+                raise
+
+    def _settle_409(self, meeting: Meeting, ref: str, sent_sha: str | None, exc: github.GithubException) -> None:
+        """A 409 is decided by reading the file again, never by the wording of GitHub's message.
+
+        If the file is no longer what the write was based on, someone (or this run's own repeated PUT)
+        changed it: Conflict, and the runner reads everything again. If it is just as it was, the
+        branch refused the commit itself (a protected branch).
+        """
+        now = self.find(meeting, ref, "")
+        if (now.version if now is not None else None) != sent_sha:
+            raise Conflict(CHANGED_MEANWHILE.format(repo=meeting.repo, ref=ref)) from None
+        data = exc.data if isinstance(exc.data, dict) else {}
+        message = str(data.get("message") or "").strip()
+        raise Forbidden(PROTECTED.format(repo=meeting.repo, message=message.splitlines()[0][:200] if message else "409"))
