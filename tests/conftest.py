@@ -80,6 +80,7 @@ def base_env(tmp_path: Path) -> dict:
         "PYTHONPATH": os.pathsep.join([str(GUARD_DIR), str(ROOT)]),
         "PYTHONDONTWRITEBYTECODE": "1",
         "MEETING_BOT_ALLOW_PRIVATE_FEEDS": "1",  # the tests' feed servers listen on loopback
+        "MEETING_BOT_WRITE_INTERVAL": "0",  # no pacing between writes: the doubles need none (tested on its own)
         **{k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")},  # subprocess coverage, when measured
     }
 

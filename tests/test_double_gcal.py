@@ -11,6 +11,7 @@ Calendar v3 discovery document.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -222,12 +223,16 @@ def test_a_method_outside_the_granted_scope_is_forbidden(double, key):
 def test_insert_returns_googles_fields_and_records_send_updates(double, events):
     created = insert(events, sendUpdates="none")
     assert created["status"] == "confirmed" and created["sequence"] == 0
-    assert created["start"] == MEETING["start"] and created["end"] == MEETING["end"]
+    # Google answers every dateTime with its offset, in the calendar's zone (Europe/Berlin here)
+    assert created["start"] == {"dateTime": "2025-03-04T17:00:00+01:00", "timeZone": "Europe/Berlin"}
+    assert created["end"] == {"dateTime": "2025-03-04T18:00:00+01:00", "timeZone": "Europe/Berlin"}
     assert created["creator"] == {"email": BOT}
     assert created["organizer"]["email"] == TEAM and created["iCalUID"] == created["id"] + "@google.com"
     assert created["htmlLink"].startswith("https://www.google.com/calendar/event?eid=")
     assert events.get(calendarId=TEAM, eventId=created["id"]).execute() == created
-    assert double.events(TEAM) == [created]
+    (stored,) = double.events(TEAM)
+    assert stored["start"] == MEETING["start"] and {**stored, "start": None, "end": None} == {
+        **created, "start": None, "end": None}  # stored as sent
     assert double.api_requests("calendar.events.insert")[0].query["sendUpdates"] == "none"
 
 
@@ -240,7 +245,7 @@ def test_patch_merges_extended_properties_and_bumps_sequence_on_time_change(even
     moved = events.patch(calendarId=TEAM, eventId=created["id"],
                          body={"start": {"dateTime": "2025-03-04T16:30:00"}}).execute()
     assert moved["sequence"] == 1
-    assert moved["start"] == {"dateTime": "2025-03-04T16:30:00", "timeZone": "Europe/Berlin"}
+    assert moved["start"] == {"dateTime": "2025-03-04T16:30:00+01:00", "timeZone": "Europe/Berlin"}
     assert len({created["etag"], renamed["etag"], moved["etag"]}) == 3
 
 
@@ -306,10 +311,22 @@ def test_time_window_and_single_events_expand_a_weekly_series(double, events):
     window = dict(timeMin="2025-03-10T00:00:00Z", timeMax="2025-03-26T00:00:00Z")
     page = events.list(calendarId=TEAM, singleEvents=True, orderBy="startTime", **window).execute()
     assert [(e["summary"], e["start"]["dateTime"]) for e in page["items"]] == [
-        ("weekly", "2025-03-11T17:00:00+01:00"), ("single", "2025-03-12T09:00:00"),
+        ("weekly", "2025-03-11T17:00:00+01:00"), ("single", "2025-03-12T09:00:00+01:00"),
         ("weekly", "2025-03-18T17:00:00+01:00"), ("weekly", "2025-03-25T17:00:00+01:00")]
     series = events.list(calendarId=TEAM, **window).execute()["items"]
     assert [e["summary"] for e in series] == ["weekly", "single"]
+
+
+def test_times_come_back_with_their_offset_in_the_zone_asked_for(double, events):
+    """Discovery document: events.get/list `timeZone` is the "time zone used in the response", by default the
+    calendar's; EventDateTime.dateTime is RFC 3339 with an offset unless `timeZone` says the zone."""
+    created = insert(events)
+    in_utc = events.get(calendarId=TEAM, eventId=created["id"], timeZone="UTC").execute()
+    assert in_utc["start"] == {"dateTime": "2025-03-04T16:00:00+00:00", "timeZone": "Europe/Berlin"}
+    (listed,) = events.list(calendarId=TEAM, timeZone="America/New_York").execute()["items"]
+    assert listed["start"]["dateTime"] == "2025-03-04T11:00:00-05:00"
+    for answer in (created, in_utc, listed):
+        assert dt.datetime.fromisoformat(answer["start"]["dateTime"]).utcoffset() is not None
 
 
 def test_order_by_start_time_needs_single_events(events):

@@ -15,6 +15,7 @@ from bot.adapters.retry import Policy
 from bot.model import AgendaConfig
 from bot.ports import NotFound, RateLimited, ServiceError
 from bot.settings import Secret, Settings
+from tests.doubles import openapi_check
 from tests.doubles.github import DEFAULT_TOKEN, GitHubDouble, running_github
 from tests.factories import MEETING_REPO, make_meeting
 
@@ -242,7 +243,7 @@ def test_search_rate_limit_is_rate_limited(gh):
 
 
 def test_incomplete_results_become_a_warning(gh, caplog):
-    gh.inject("GET", SEARCH, 200, body={"total_count": 0, "incomplete_results": True, "items": []})
+    gh.time_out_searches()
     with caplog.at_level(logging.WARNING, logger="meeting_bot"):
         result = collect(gh)
     query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
@@ -250,15 +251,27 @@ def test_incomplete_results_become_a_warning(gh, caplog):
     assert caplog.messages == list(result.warnings)
 
 
+SEARCH_DOCS = "https://docs.github.com/rest/search/search#search-issues-and-pull-requests"
+
+
 @pytest.mark.parametrize(
     "body, reason",
-    [
-        ({"message": "Validation Failed", "errors": [{"message": "Line one\nline two", "code": "invalid"}]}, "Line one"),
-        ({"message": "Validation Failed", "errors": ["a bare string"]}, "Validation Failed"),
-        ({"documentation_url": "https://docs.github.com/rest"}, "no reason given"),
+    [  # GitHub's validation-error body: `errors` are objects with a `code`, and maybe a `message`
+        (
+            {"message": "Validation Failed", "documentation_url": SEARCH_DOCS, "status": "422", "errors": [
+                {"message": "Line one\nline two", "resource": "Search", "field": "q", "code": "invalid"}]},
+            "Line one",
+        ),
+        (
+            {"message": "Validation Failed", "documentation_url": SEARCH_DOCS, "status": "422",
+             "errors": [{"resource": "Search", "field": "q", "code": "invalid"}]},
+            "Validation Failed",
+        ),
+        ({"message": "", "documentation_url": SEARCH_DOCS}, "no reason given"),
     ],
 )
 def test_a_422_for_another_reason_is_reported_with_githubs_reason(gh, body, reason):
+    openapi_check._validator("/components/schemas/validation-error", False).validate(body)  # as GitHub sends it
     gh.inject("GET", SEARCH, 422, body=body)
     with pytest.raises(ServiceError) as caught:
         collect(gh)

@@ -402,6 +402,22 @@ def _as_when(template: dict, moment: dt.datetime) -> dict:
     return out
 
 
+def rendered(event: dict, zone: str) -> dict:
+    """The event as Google answers it: every dateTime with its UTC offset, in the response's time zone.
+
+    Discovery document, events.get/list `timeZone`: "Time zone used in the response ... The default is
+    the time zone of the calendar"; EventDateTime.dateTime is RFC 3339, "a time zone offset is required
+    unless a time zone is explicitly specified in timeZone". The event's own `timeZone` is kept as sent.
+    """
+    out = copy.deepcopy(event)
+    for key in ("start", "end", "originalStartTime"):
+        value = out.get(key)
+        if isinstance(value, dict) and "dateTime" in value:
+            instant = _when(out, key, zone)
+            value["dateTime"] = instant.astimezone(_zone(zone)).isoformat()
+    return out
+
+
 def _rules(event: dict, calendar_tz: str):
     """The event's RRULE/EXDATE/RDATE lines as a dateutil rruleset from its start."""
     start = _when(event, "start", calendar_tz)
@@ -792,6 +808,10 @@ class CalendarStore:
                 answer["nextPageToken"] = next_token
             return answer
 
+    def calendar_zone(self, calendar_id: str) -> str:
+        with self._lock:
+            return self._calendars[calendar_id].time_zone
+
     def calendar_resource(self, actor: str | None, calendar_id: str) -> dict:
         """calendars.get."""
         with self._lock:
@@ -1025,7 +1045,18 @@ class CalendarDouble(HTTPDouble):
             raise ApiError(501, standard_error(501))
         path_params = request.context["path_params"]
         body = route(grant.client_email, path_params["calendarId"], path_params.get("eventId"), request)
-        return Response(200, body) if body is not None else Response(204)
+        if body is None:
+            return Response(204)
+        return Response(200, self._in_response_zone(body, path_params["calendarId"], request))
+
+    def _in_response_zone(self, body: dict, calendar_id: str, request: Request) -> dict:
+        """Event times as Google answers them: with their offset, in the `timeZone` asked for or the calendar's."""
+        if body.get("kind") not in ("calendar#event", "calendar#events"):
+            return body
+        zone = request.query.get("timeZone") or self.store.calendar_zone(calendar_id)
+        if body["kind"] == "calendar#event":
+            return rendered(body, zone)
+        return {**body, "items": [rendered(item, zone) for item in body.get("items", [])]}
 
 
 @contextlib.contextmanager

@@ -49,7 +49,7 @@ from tests.doubles.github_endpoints import (
     Route,
 )
 from tests.doubles.github_state import ApiError, GitHubState, git_blob_sha, not_found
-from tests.doubles.http import HTTPDouble, Request, Response
+from tests.doubles.http import HTTPDouble, Raw, Request, Response
 
 DEFAULT_TOKEN = "ghp_test0000000000000000000000000000000000"
 DEFAULT_LOGIN = "meeting-bot"
@@ -58,6 +58,12 @@ SECONDARY_MESSAGE = (
     "If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000."
 )
 SECONDARY_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+# What the load balancer in front of the API answers when the service behind it fails: a plain HTML
+# page (RFC 9110 section 15.6.3: 502 Bad Gateway, any content type), not GitHub's JSON error body.
+BAD_GATEWAY_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 class GitHubDouble(Endpoints, HTTPDouble):
@@ -82,6 +88,7 @@ class GitHubDouble(Endpoints, HTTPDouble):
         self.clock = clock
         self.state = GitHubState(lambda: self.clock())
         self.rate_limits = RateLimits(lambda: self.clock())
+        self.incomplete_searches = 0  # how many next searches time out (`incomplete_results: true`)
         self.tokens: dict[str, Token] = {}
         self.app: App | None = None
         self.installations: dict[int, Installation] = {}
@@ -123,7 +130,9 @@ class GitHubDouble(Endpoints, HTTPDouble):
         return Response(304, None, {"ETag": tag, **{k: v for k, v in response.headers.items() if k == "Link"}})
 
     def finish_response(self, request: Request, response: Response) -> None:
-        """Add the rate-limit and GitHub headers every answer carries."""
+        """Add the rate-limit and GitHub headers every answer carries (a load balancer's page has none)."""
+        if isinstance(response.body, Raw):
+            return
         found, _, principal = self._context(request)
         if isinstance(principal, ApiError):
             principal = ANONYMOUS
@@ -267,6 +276,19 @@ class GitHubDouble(Endpoints, HTTPDouble):
         headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
         body = {"message": SECONDARY_MESSAGE, "documentation_url": SECONDARY_DOCS}
         self.inject(method, path_regex, status, times=times, body=body, headers=headers)
+
+    def inject_bad_gateway(self, method: str = "*", path_regex: str = ".*", *, times: int | None = 1,
+                           apply: bool = False) -> None:
+        """Answer matching requests with the load balancer's 502 HTML page (``apply``: after carrying them out)."""
+        page = Raw(BAD_GATEWAY_PAGE, "text/html")
+        self.inject(method, path_regex, 502, times=times, body=page, apply=apply)
+
+    def time_out_searches(self, times: int = 1) -> None:
+        """The next ``times`` searches time out: GitHub answers the matches found before the timeout,
+        marked ``incomplete_results: true`` (GitHub Docs, "Troubleshooting search queries: Potential
+        timeouts"; the search-issues answer schema's `incomplete_results`)."""
+        with self.lock:
+            self.incomplete_searches += times
 
     # =============================================================== test API: state
     def add_repo(self, full_name: str, **options: Any) -> None:

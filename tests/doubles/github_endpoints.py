@@ -196,11 +196,15 @@ class Endpoints:
             if search.matches(terms, issue)
         ]
         found = _sorted(found, request.query.get("sort") or "best-match", request.query.get("order", "desc"))
+        incomplete = self.incomplete_searches > 0
+        if incomplete:  # timed out: only part of the matches were found
+            self.incomplete_searches -= 1
+            found = found[: len(found) // 2]
         chunk, headers = self._page(request, found, cap=SEARCH_CAP)
         shapes = self._shapes()
         body = {
             "total_count": len(found),
-            "incomplete_results": False,
+            "incomplete_results": incomplete,
             "search_type": "lexical",
             "items": [shapes.search_item(repo, issue) for repo, issue in chunk],
         }

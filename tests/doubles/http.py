@@ -53,6 +53,15 @@ JSON_TYPE = "application/json; charset=utf-8"
 FORM_TYPE = "application/x-www-form-urlencoded"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 RESET = "reset"  # the status of a fault that aborts the connection with a TCP RST
+RESET_MID_BODY = "reset-mid-body"  # the real answer's headers and half its body, then a TCP RST
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A body sent as it is, not as JSON: an HTML error page of a proxy, say."""
+
+    content: bytes
+    content_type: str
 
 
 @dataclass
@@ -325,6 +334,14 @@ class HTTPDouble:
         """Abort the connection of matching requests with a TCP RST instead of an answer."""
         return self.inject(method, path_regex, RESET, times=times, apply=apply, delay=delay)
 
+    def reset_mid_body(self, method: str, path_regex: str, *, times: int | None = 1) -> Fault:
+        """Carry the request out, send the answer's headers and half its body, then abort with a TCP RST.
+
+        The client sees the connection reset while reading the body of an answer to a request that
+        was carried out (RFC 9112 section 6.3: a message shorter than its Content-Length is incomplete).
+        """
+        return self.inject(method, path_regex, RESET_MID_BODY, times=times, apply=True)
+
     def slow(self, method: str, path_regex: str, delay: float, *, times: int | None = 1) -> Fault:
         """Serve matching requests normally, but only after ``delay`` seconds."""
         fault = self.inject(method, path_regex, None, times=times, apply=True, delay=delay)
@@ -389,7 +406,10 @@ class HTTPDouble:
             self._log.append(_exchange(request, response, fault))
         if fault is not None and fault.delay:
             self._stopping.wait(fault.delay)
-        if response is not None:
+        if response is not None and fault is not None and fault.status == RESET_MID_BODY:
+            _write(handler, request, response, cut=True)
+            _reset(handler)
+        elif response is not None:
             _write(handler, request, response)
         elif fault is not None and fault.status == RESET:
             _reset(handler)
@@ -400,7 +420,7 @@ class HTTPDouble:
         """The answer to send, or ``None`` to drop or reset the connection (lock held)."""
         if fault is None or fault.apply:
             response = self._handle_safely(request)
-            if fault is None or fault.passthrough:
+            if fault is None or fault.passthrough or fault.status == RESET_MID_BODY:
                 return response
         if fault.status is None or fault.status == RESET:
             return None
@@ -476,20 +496,27 @@ def _exchange(request: Request, response: Response | None, fault: Fault | None) 
     )
 
 
-def _write(handler: _Handler, request: Request, response: Response) -> None:
-    """Send a response; JSON bodies get Content-Type and Content-Length."""
-    payload = b"" if response.body is None else json.dumps(response.body).encode()
+def _write(handler: _Handler, request: Request, response: Response, *, cut: bool = False) -> None:
+    """Send a response; JSON bodies get Content-Type and Content-Length, a :class:`Raw` body its own type.
+
+    ``cut`` sends only the first half of the body (Content-Length still announcing all of it).
+    """
+    if isinstance(response.body, Raw):
+        payload, content_type = response.body.content, response.body.content_type
+    else:
+        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        content_type = JSON_TYPE
     try:
         handler.send_response(response.status)
         headers = dict(response.headers)
         if payload:
-            headers.setdefault("Content-Type", JSON_TYPE)
+            headers.setdefault("Content-Type", content_type)
         headers["Content-Length"] = str(len(payload))
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()
         if request.method != "HEAD":
-            handler.wfile.write(payload)
+            handler.wfile.write(payload[: len(payload) // 2] if cut else payload)
         handler.wfile.flush()
     except OSError:  # the client went away (e.g. its own timeout)
         handler.close_connection = True
