@@ -30,7 +30,7 @@ from bot.adapters.hackmd import (
 from bot.apply import CREATED_NOTES, UPDATED_NOTES
 from bot.model import NotesConfig, NotesProvider, NotesRecord
 from bot.ports import Conflict, Forbidden, NotFound, RateLimited, ServiceError
-from bot.settings import Secret, Settings
+from bot.settings import Secret, Settings, from_environment
 from tests.doubles.github import DEFAULT_TOKEN as GITHUB_TOKEN
 from tests.doubles.hackmd import DEFAULT_TOKEN, QUOTA_MESSAGE, HackMDDouble
 from tests.e2e import DATE, MEETING_ID, NOW, OTHER, REPO, STARTED, TRACEBACK, World, world  # noqa: F401
@@ -203,10 +203,12 @@ def test_the_tag_is_one_to_one_with_the_key():
 
 
 # ------------------------------------------------------------------ errors
-def test_a_missing_token_is_one_clear_line_naming_hackmd_token():
+def test_a_missing_token_is_one_clear_line_and_setting_the_variable_it_names_is_the_fix(hackmd):
     with pytest.raises(ServiceError) as caught:
-        HackMDNotes.from_settings(Settings())
-    assert str(caught.value) == NO_TOKEN and "HACKMD_TOKEN" in NO_TOKEN
+        HackMDNotes.from_settings(from_environment({"HACKMD_API_URL": hackmd.url}))
+    assert str(caught.value) == NO_TOKEN
+    fixed = from_environment({"HACKMD_API_URL": hackmd.url, "HACKMD_TOKEN": DEFAULT_TOKEN})
+    assert HackMDNotes.from_settings(fixed).find(hackmd_meeting(), KEY, KEY) is None  # it authenticates
 
 
 def test_a_rejected_token_names_hackmd_token_and_never_shows_it(hackmd, clock):
