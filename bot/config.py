@@ -58,7 +58,6 @@ _LABEL_MAX = 50  # GitHub's limit
 _TOML_POSITION = re.compile(r" \(at (?:line (\d+), column \d+|end of document)\)$")
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+\S*")
 _ANY_START = dt.datetime(2000, 1, 3, 12)  # to check a rule whose start is itself wrong
-_DATEUTIL_UNTIL = "UNTIL values must be specified in UTC"
 HACKMD_PERMISSIONS = ("owner", "signed_in", "guest")
 HACKMD_COMMENT_PERMISSIONS = ("disabled", "forbidden", "owners", "signed_in_users", "everyone")
 
@@ -246,6 +245,12 @@ def _start(table: Table, required: bool) -> dt.datetime | None:
     return None
 
 
+def _until_in_utc(rule: str) -> bool:
+    """Whether the rule's UNTIL is a UTC time (ends in Z), which a floating wall-clock start cannot take."""
+    parts = rule.upper().removeprefix("RRULE:").split(";")
+    return any(part.strip().startswith("UNTIL=") and part.strip().endswith("Z") for part in parts)
+
+
 def _rrule(table: Table, start: dt.datetime | None) -> str | None:
     rule = table.string("rrule")
     if not rule:
@@ -259,7 +264,7 @@ def _rrule(table: Table, start: dt.datetime | None) -> str | None:
     try:
         parsed = rrulestr(rule, dtstart=start or _ANY_START)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
-        form = RRULE_UNTIL_UTC if _DATEUTIL_UNTIL in str(error) else BAD_RRULE
+        form = RRULE_UNTIL_UTC if _until_in_utc(rule) else BAD_RRULE
         table.report("rrule", form, rule=rule, error=error)
         return None
     if not isinstance(parsed, rrule):
