@@ -19,7 +19,8 @@ from bot import markers
 from tests.conftest import Bot
 from tests.figures import FAULT_FIGURES
 from tests.doubles.gcal import running_calendar
-from tests.doubles.github import DEFAULT_TOKEN, GitHubDouble
+from tests.doubles.github import BAD_GATEWAY_PAGE, DEFAULT_TOKEN, GitHubDouble
+from tests.doubles.http import Raw
 from tests.e2e import KEY, LABEL, MEETING_ID, NAME, NOW, OTHER, PREVIOUS, REPO, notes_path, write_meeting
 
 CAL = "wg@group.calendar.google.com"
@@ -30,11 +31,21 @@ STEPS = {  # the writes of a first run, in order: (double, method, path)
     "event": ("calendar", "POST", EVENTS),
     "close-previous": ("github", "PATCH", rf"^/repos/{REPO}/issues/1$"),
 }
-FAULTS = {  # name: inject() keywords; "applied" ones change the state, then fail
+RATE_LIMIT_WAIT = "3"  # MEETING_BOT_MAX_RATE_LIMIT_WAIT: a limit that does not say how long is waited this long
+FAULTS = {  # name: inject() keywords, or a function of (double, method, path); "applied" ones change the state
     "500": dict(status=500),
     "502-applied": dict(status=502, apply=True),
     "reset": dict(status=None),
     "reset-applied": dict(status=None, apply=True),
+    "500-twice": dict(status=500, times=2),
+    "503-twice": dict(status=503, times=2),
+    "html-502": lambda double, method, path: double.inject(method, path, 502, body=Raw(BAD_GATEWAY_PAGE, "text/html")),
+    "reset-mid-body": lambda double, method, path: double.reset_mid_body(method, path),
+    "rate-limit-unsaid": lambda double, method, path: (
+        double.inject_secondary_limit(method, path, retry_after=None)
+        if isinstance(double, GitHubDouble)
+        else double.inject_rate_limit(1, method=method, path_regex=path)
+    ),
 }
 
 
@@ -74,6 +85,7 @@ def scene(github: GitHubDouble, bot: Bot, tmp_path):
             "GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps(key),
             "GOOGLE_CALENDAR_API_URL": calendar.url,
             "MEETING_BOT_HTTP_TIMEOUT": "2",
+            "MEETING_BOT_MAX_RATE_LIMIT_WAIT": RATE_LIMIT_WAIT,
         }
         yield Scene(github, calendar, bot, env, config)
         calendar.clear_faults()
@@ -108,7 +120,11 @@ def _settle_and_check(scene: Scene) -> None:
 @pytest.mark.parametrize("step", STEPS)
 def test_a_fault_at_each_write_ends_with_one_of_each(scene: Scene, step: str, fault: str):
     double, method, path = STEPS[step]
-    scene.double(double).inject(method, path, **FAULTS[fault])
+    fault_of = FAULTS[fault]
+    if callable(fault_of):
+        fault_of(scene.double(double), method, path)
+    else:
+        scene.double(double).inject(method, path, **fault_of)
     failed = scene.run()
     assert "Traceback" not in failed.stderr
     _settle_and_check(scene)
