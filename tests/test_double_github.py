@@ -427,6 +427,49 @@ def test_secondary_limit_then_retry(gh: GitHubDouble) -> None:
     assert [e.status for e in gh.matching("GET", "/repos/")][-2:] == [403, 200]
 
 
+def test_secondary_limit_without_retry_after_carries_the_documented_marks(gh: GitHubDouble) -> None:
+    """Docs ("Rate limits for the REST API"): a 403 or 429, `retry-after` maybe absent, remaining not 0."""
+    for status in (403, 429):
+        gh.inject_secondary_limit("GET", r"/repos/", status=status, retry_after=None)
+        answer = raw(gh, "GET", f"/repos/{REPO}")
+        assert answer.status_code == status and "Retry-After" not in answer.headers
+        assert answer.headers["X-RateLimit-Remaining"] != "0"
+        assert "secondary-rate-limits" in answer.json()["documentation_url"]
+
+
+def test_a_load_balancers_502_is_an_html_page_without_githubs_headers(gh: GitHubDouble) -> None:
+    gh.inject_bad_gateway("POST", rf"^/repos/{REPO}/issues$", apply=True)
+    answer = raw(gh, "POST", f"/repos/{REPO}/issues", json={"title": "made all the same"})
+    assert answer.status_code == 502 and answer.headers["Content-Type"].startswith("text/html")
+    assert answer.text.startswith("<html>") and "X-RateLimit-Remaining" not in answer.headers
+    with pytest.raises(ValueError):
+        answer.json()
+    assert [i["title"] for i in gh.issues(REPO)][-1] == "made all the same"  # `apply`: carried out
+    gh.inject_bad_gateway("GET", r"/repos/")
+    with pytest.raises(github.GithubException) as caught:
+        client(gh).get_repo(REPO)
+    assert caught.value.status == 502 and caught.value.data == {"data": answer.text}  # PyGithub keeps the text
+
+
+def test_a_reset_mid_body_cuts_the_answer_of_a_write_that_was_carried_out(gh: GitHubDouble) -> None:
+    gh.reset_mid_body("POST", rf"^/repos/{REPO}/issues$")
+    with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        raw(gh, "POST", f"/repos/{REPO}/issues", json={"title": "cut off"})
+    assert [i["title"] for i in gh.issues(REPO)][-1] == "cut off"
+    (entry,) = gh.matching("POST", "/issues$")
+    assert entry.status == 201 and entry.fault
+
+
+def test_a_search_that_times_out_answers_part_of_its_matches_marked_incomplete(searchable: GitHubDouble) -> None:
+    query = {"q": "repo:wg/meetings"}
+    whole = raw(searchable, "GET", "/search/issues", params=query).json()
+    searchable.time_out_searches()
+    part = raw(searchable, "GET", "/search/issues", params=query).json()
+    assert (whole["incomplete_results"], part["incomplete_results"]) == (False, True)
+    assert 0 < part["total_count"] < whole["total_count"]
+    assert raw(searchable, "GET", "/search/issues", params=query).json() == {**whole, "items": whole["items"]}
+
+
 # ----------------------------------------------------------------- contents
 def test_contents_create_read_update_with_git_blob_shas(api: github.Github, gh: GitHubDouble) -> None:
     repo = api.get_repo(REPO)
