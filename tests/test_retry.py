@@ -145,3 +145,24 @@ def test_a_guard_that_refuses_after_a_rate_limit_wait_stops_the_write_unsent():
     with pytest.raises(Started):
         policy(clock, guard=guard).call(send, classify, Kind.SAFE_WRITE)
     assert send.calls == 1  # the first attempt was refused; the one after the wait was never sent
+
+
+def test_github_rate_limits_are_read_from_the_documented_headers_and_body_never_the_wording():
+    from github import GithubException
+
+    from bot.adapters.github_client import SECONDARY_WAIT, classify, rate_limit
+    from tests.doubles.github import SECONDARY_DOCS
+
+    now = 1000.0
+    primary = GithubException(403, {"message": "x"}, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1030"})
+    assert rate_limit(primary, now) == Failure(rate_limit=True, wait=31.0, unsaid_wait=SECONDARY_WAIT)
+    told = GithubException(429, {"message": "x"}, {"Retry-After": "5", "X-RateLimit-Remaining": "12"})
+    assert rate_limit(told, now) == Failure(rate_limit=True, wait=5.0)
+    marked = GithubException(403, {"message": "Reworded", "documentation_url": SECONDARY_DOCS}, {})
+    assert rate_limit(marked, now) == Failure(rate_limit=True, unsaid_wait=SECONDARY_WAIT)
+    assert rate_limit(GithubException(429, None, {}), now) == Failure(rate_limit=True, unsaid_wait=SECONDARY_WAIT)
+    issues_docs = "https://docs.github.com/rest/issues"
+    worded = GithubException(403, {"message": "secondary rate limit", "documentation_url": issues_docs}, {})
+    assert rate_limit(worded, now) is None and classify(worded) is None  # a permission problem, whatever it says
+    assert classify(GithubException(502, {"data": "<html>Bad Gateway</html>"}, {})) is TRANSIENT
+    assert classify(GithubException(422, {"message": "Validation Failed"}, {})) is None
