@@ -8,6 +8,7 @@ import http.server
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ import pytest
 import requests
 
 from bot.adapters import feed as feed_adapter
+from bot.adapters.retry import Policy
 from bot.adapters.feed import (
     MSG_BAD_SCHEME,
     MSG_HTTP_STATUS,
@@ -89,6 +91,7 @@ def machine_tz(request):
 
 class FeedHandler(http.server.BaseHTTPRequestHandler):
     big_body = b"BEGIN:VCALENDAR\r\n" + b"X" * 4096
+    served: dict[str, int] = {}  # requests per /flaky/ id
 
     def do_GET(self):  # noqa: N802 (http.server's name)
         name = self.path.split("?")[0].rsplit("/", 1)[-1]
@@ -104,6 +107,10 @@ class FeedHandler(http.server.BaseHTTPRequestHandler):
             self._drip(headers_too=self.path.startswith("/drip-headers"))
         elif self.path.startswith("/calendar/"):
             self._reply(500, b"backend error")
+        elif self.path.startswith("/flaky/"):  # /flaky/<failures>/<id>/<name>: 503 that many times, then the sample
+            _, _, failures, ident, name = self.path.split("/", 4)
+            self.served[ident] = self.served.get(ident, 0) + 1
+            self._reply(503, b"unavailable") if self.served[ident] <= int(failures) else self._reply(200, (SAMPLES / name).read_bytes())
         else:
             self._reply(404, b"not found")
 
@@ -492,3 +499,42 @@ def test_internal_addresses_are_not_public(address):
 
 def test_global_addresses_are_public():
     assert feed_adapter._public(PUBLIC_ADDRESS) and feed_adapter._public("2606:4700::1111")
+
+
+# -- the retry policy on feed reads, under the same checks and the one deadline -------------------
+
+
+def test_a_public_feed_failing_twice_is_read_again_with_its_address_checked_each_time(server):
+    ident = uuid.uuid4().hex
+    url = f"http://{PUBLIC_HOST}/flaky/2/{ident}/{OPENJS}"
+    looked_up: list[str] = []
+    waits: list[float] = []
+
+    def counting(host: str) -> list[str]:
+        looked_up.append(host)
+        return resolve(host)
+
+    with public_session(server) as session:
+        text = fetch_feed(url, session=session, resolve=counting, policy=Policy(60, sleep=waits.append))
+    assert text == sample(OPENJS)
+    assert FeedHandler.served[ident] == 3
+    assert looked_up == [PUBLIC_HOST] * 3 and len(waits) == 2
+
+
+def test_a_refused_address_is_final_not_repeated(server):
+    ident = uuid.uuid4().hex
+    url = f"{server}/flaky/0/{ident}/{OPENJS}"
+    waits: list[float] = []
+    with pytest.raises(FeedError) as raised:
+        fetch_feed(url, policy=Policy(60, sleep=waits.append))
+    assert str(raised.value) == feed_adapter.MSG_NOT_PUBLIC.format(url=url, host="127.0.0.1")
+    assert waits == [] and ident not in FeedHandler.served
+
+
+def test_repeats_of_a_failing_feed_stop_at_the_deadline(server):
+    url = f"{server}/calendar/always-500.ics"
+    started = time.monotonic()
+    with pytest.raises(FeedError) as raised:
+        fetch_loopback(url, timeout=5, deadline=1, policy=Policy(60))
+    assert time.monotonic() - started < 3
+    assert str(raised.value) == feed_adapter.MSG_DEADLINE.format(url=url, deadline=1)
