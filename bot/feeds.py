@@ -67,11 +67,12 @@ def feed_events(
     match: str | None = None,
     after: dt.datetime,
     until: dt.datetime,
+    limit: int = MAX_OCCURRENCES,
 ) -> tuple[FeedEvent, ...]:
     """The wanted events of the feed that start in [after, until), in time order.
 
     Events that repeat more often than daily are dropped before expansion (refused, when the slot
-    follows them), and expansion stops past MAX_OCCURRENCES.
+    follows them), and expansion stops past `limit` occurrences (MAX_OCCURRENCES).
     """
     calendar = parse_calendar(text)
     try:
@@ -80,8 +81,8 @@ def feed_events(
         for count, component in enumerate(recurring_ical_events.of(calendar).after(after)):
             if _start(component) >= until:
                 break
-            if count >= MAX_OCCURRENCES:
-                raise FeedError(MSG_TOO_MANY.format(limit=MAX_OCCURRENCES))
+            if count >= limit:
+                raise FeedError(MSG_TOO_MANY.format(limit=limit))
             if _wanted(component, match):
                 events.append(_event(component, zone))
     except KeyError as error:

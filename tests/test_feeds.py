@@ -424,10 +424,13 @@ def test_a_meeting_event_that_repeats_more_often_than_daily_is_refused(noisy):
 
 
 def test_expansion_stops_past_the_occurrence_cap():
-    many = [f"UID:e{n}\r\nSUMMARY:Daily {n}\r\nDTSTART:20240101T{n % 24:02d}0000Z\r\nRRULE:FREQ=DAILY" for n in range(60)]
-    with pytest.raises(FeedError) as raised:  # 60 daily events for a year: 21,960 occurrences
-        feed_events(events(*many), zone="UTC", match="WG", after=at("UTC", 2024, 1, 1), until=at("UTC", 2025, 1, 1))
-    assert str(raised.value) == MSG_TOO_MANY.format(limit=MAX_OCCURRENCES)
+    many = [f"UID:e{n}\r\nSUMMARY:Daily {n}\r\nDTSTART:20240101T{n % 24:02d}0000Z\r\nRRULE:FREQ=DAILY" for n in range(6)]
+    window = {"zone": "UTC", "match": "WG", "after": at("UTC", 2024, 1, 1), "until": at("UTC", 2024, 1, 11)}
+    assert feed_events(events(*many), **window, limit=60) == ()  # 6 daily events for 10 days: 60 occurrences
+    with pytest.raises(FeedError) as raised:
+        feed_events(events(*many), **window, limit=59)
+    assert str(raised.value) == MSG_TOO_MANY.format(limit=59)
+
 
 
 # -- hostile feeds: where they point, how slowly they answer --------------------------------------
