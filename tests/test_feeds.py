@@ -32,7 +32,6 @@ from bot.feeds import (
     MSG_MISSING_PROPERTY,
     MSG_NOT_A_CALENDAR,
     MSG_SUB_DAILY,
-    MAX_OCCURRENCES,
     MSG_TOO_MANY,
     STAGE_EXPAND,
     STAGE_PARSE,
