@@ -82,6 +82,7 @@ class Settings:
     runner_token: bool = False  # MEETING_BOT_RUNNER_TOKEN=true: GITHUB_TOKEN is the runner's own (action.yml)
     allow_private_feeds: bool = False  # MEETING_BOT_ALLOW_PRIVATE_FEEDS=1: feeds may be on loopback or private addresses
     write_interval: float = DEFAULT_WRITE_INTERVAL
+    cache_dir: str | None = None  # MEETING_BOT_CACHE_DIR: the ETags of GitHub reads, kept across runs
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret's text, for the log redaction filter."""
@@ -154,4 +155,5 @@ def from_environment(env: Mapping[str, str] | None = None) -> Settings:
         runner_token=_optional(env, "MEETING_BOT_RUNNER_TOKEN") == "true",
         allow_private_feeds=_optional(env, "MEETING_BOT_ALLOW_PRIVATE_FEEDS") == "1",
         write_interval=_float(env, "MEETING_BOT_WRITE_INTERVAL", DEFAULT_WRITE_INTERVAL),
+        cache_dir=_optional(env, "MEETING_BOT_CACHE_DIR"),
     )

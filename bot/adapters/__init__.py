@@ -45,7 +45,10 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
     def github_calls():
         from bot.adapters.github_client import Calls
 
-        return Calls(policy(settings.write_interval), settings.max_rate_limit_wait, settings.github_api_url)
+        from bot.adapters.conditional import ETagCache
+
+        cache = ETagCache(settings.cache_dir)  # kept for the process: a worker answers its re-reads from it
+        return Calls(policy(settings.write_interval), settings.max_rate_limit_wait, settings.github_api_url, cache)
 
     @functools.cache
     def calendar():

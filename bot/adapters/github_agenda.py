@@ -90,7 +90,7 @@ class GitHubAgenda:
 
     def _visibility(self, repo: str) -> str | None:
         """GitHub's `visibility` of a repository, read once per process (see `github_repos`)."""
-        data = self._calls(f"reading {repo}", lambda: github_repos.repo_data(self._requester, repo))
+        data = self._calls(f"reading {repo}", lambda: github_repos.repo_data(self._requester, repo, self._calls.cache))
         return github_repos.visibility(data)
 
     def _search(self, config: AgendaConfig, chunk: Sequence[str], warnings: list[str], public: bool) -> tuple[Hits, int]:

@@ -12,6 +12,7 @@ import requests
 from github import Auth, GithubException
 
 from bot import logs
+from bot.adapters.conditional import ETagCache
 from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot.ports import Forbidden, NotFound, RateLimited, ServiceError, Conflict
 from bot.settings import DEFAULT_MAX_RATE_LIMIT_WAIT, Settings
@@ -174,9 +175,16 @@ def github_errors(what: str, cap: float = 60.0, url: str = "") -> Iterator[None]
 class Calls:
     """How the GitHub adapters send a request: through the policy, with errors translated."""
 
-    def __init__(self, policy: Policy | None = None, cap: float = DEFAULT_MAX_RATE_LIMIT_WAIT, url: str = "") -> None:
+    def __init__(
+        self,
+        policy: Policy | None = None,
+        cap: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+        url: str = "",
+        cache: ETagCache | None = None,
+    ) -> None:
         self.policy = policy if policy is not None else Policy(cap)
         self.cap, self.url = cap, url
+        self.cache = cache if cache is not None else ETagCache()  # the ETags of the reads the bot reuses
 
     def __call__(self, what: str, send: Callable[[], T], kind: Kind = Kind.READ) -> T:
         with github_errors(what, self.cap, self.url):

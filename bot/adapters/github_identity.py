@@ -19,6 +19,7 @@ import threading
 
 import github
 
+from bot.adapters import conditional
 from bot.adapters.github_client import Calls, _app, _options
 from bot.ports import Forbidden, RateLimited, ServiceError
 from bot.settings import Settings
@@ -87,7 +88,11 @@ def token_login(client: github.Github, under_actions: bool, calls: Calls | None 
     """The token's user by `GET /user`; an installation token is refused (403, not a rate limit)."""
     calls = calls or Calls()
     try:
-        return calls("finding the bot's own GitHub identity (GET /user)", lambda: client.get_user().login)
+        user = calls(
+            "finding the bot's own GitHub identity (GET /user)",
+            lambda: conditional.get_json(client.requester, calls.cache, "/user"),  # a new process: a 304, no quota
+        )
+        return str(user["login"])
     except RateLimited:
         raise
     except Forbidden:

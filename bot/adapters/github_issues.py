@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Callable, Mapping
+import itertools
+import urllib.parse
+from typing import Callable, Iterator, Mapping
 
 from bot import markers
-from bot.adapters import github_repos
-from bot.adapters.github_client import Calls
+from bot.adapters import conditional, github_repos
+from bot.adapters.conditional import ETagCache
+from bot.adapters.github_client import PER_PAGE, Calls
 from bot.adapters.github_identity import same, token_login
 from bot.adapters.installations import Clients
 from bot.adapters.retry import Kind
@@ -31,6 +34,34 @@ def _record(issue, me: str | None) -> IssueRecord:
         created_at=issue.created_at,
         trusted=same(author, me),
     )
+
+
+def _listed(data: Mapping, me: str | None) -> IssueRecord:
+    """An issue of the listing's JSON, with the same fields `_record` takes from PyGithub's object."""
+    author = (data.get("user") or {}).get("login")
+    created = data.get("created_at")
+    return IssueRecord(
+        number=int(data["number"]),
+        url=str(data.get("html_url") or ""),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        state=str(data.get("state") or "open"),
+        author=author,
+        created_at=dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
+        trusted=same(author, me),
+    )
+
+
+def _pages(requester, cache: ETagCache, repo: str, since: dt.datetime) -> Iterator[Mapping]:
+    """The listing newest first, page by page, each page a conditional read (a 304 spends no quota)."""
+    path = "/repos/" + urllib.parse.quote(repo) + "/issues"
+    params = {"state": "all", "sort": "created", "direction": "desc", "per_page": PER_PAGE,
+              "since": since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    for page in itertools.count(1):
+        items = conditional.get_json(requester, cache, path, {**params, "page": page}) or []
+        yield from items
+        if len(items) < PER_PAGE:
+            return
 
 
 class GitHubIssues:
@@ -64,9 +95,9 @@ class GitHubIssues:
         """One pass over the listing, from its first page (a failed page repeats the whole read)."""
         found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
         stop_at = since
-        listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
+        listing = _pages(self._clients.for_repo(repo).requester, self._calls.cache, repo, since)
         for issue in listing:
-            record = _record(issue, me)
+            record = _listed(issue, me)
             if record.created_at and record.created_at < stop_at:
                 break
             key = markers.find_key(record.body)
@@ -80,7 +111,7 @@ class GitHubIssues:
     def access(self, repo: str) -> Access | None:
         """From the repository's JSON, read once per process for the visibility rule as well."""
         requester = self._clients.for_repo(repo).requester
-        data = self._calls(f"reading {repo}", lambda: github_repos.repo_data(requester, repo))
+        data = self._calls(f"reading {repo}", lambda: github_repos.repo_data(requester, repo, self._calls.cache))
         permissions = data.get("permissions")
         if not isinstance(permissions, dict):
             return None

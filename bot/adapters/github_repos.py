@@ -11,7 +11,10 @@ import time
 import urllib.parse
 from typing import Mapping
 
-from github import UnknownObjectException
+from github import GithubException
+
+from bot.adapters import conditional
+from bot.adapters.conditional import ETagCache
 
 TTL_SECONDS = 3600.0
 
@@ -19,17 +22,20 @@ _known: dict[tuple[str, str], tuple[Mapping, float]] = {}
 _lock = threading.Lock()
 
 
-def repo_data(requester, repo: str) -> Mapping:
+def repo_data(requester, repo: str, cache: ETagCache | None = None) -> Mapping:
     """The repository's JSON as GitHub answers it, or {} when it is not found; raises PyGithub's
-    other exceptions (callers wrap them with `github_errors`)."""
+    other exceptions (callers wrap them with `github_errors`). With a `cache`, the read is
+    conditional, so a run that reads it again every hour spends no quota while it is unchanged."""
     key = (requester.base_url, repo.casefold())
     with _lock:
         known = _known.get(key)
     if known is not None and time.monotonic() - known[1] < TTL_SECONDS:
         return known[0]
     try:
-        _, data = requester.requestJsonAndCheck("GET", urllib.parse.quote(f"/repos/{repo}"))
-    except UnknownObjectException:
+        data = conditional.get_json(requester, cache or ETagCache(), urllib.parse.quote(f"/repos/{repo}"))
+    except GithubException as exc:
+        if exc.status != 404:
+            raise
         data = {}
     with _lock:
         _known[key] = (data, time.monotonic())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import github
 from urllib.parse import quote, urlsplit
 
+from bot.adapters import conditional
 from bot.adapters.github_client import Calls, classify
 from bot.adapters.retry import Kind
 from bot.model import Meeting, NotesRecord
@@ -12,6 +15,7 @@ from bot.ports import Conflict, Forbidden, NotFound
 
 CREATE_MESSAGE = "Add notes for {title}"
 CREATED_MEANWHILE = "{repo}/{ref}: created by another run meanwhile; the next pass will refresh it"
+NOT_A_FILE = "{repo}/{ref}: is a directory or a link, not a notes file"
 CHANGED_MEANWHILE = "{repo}/{ref}: changed by someone else while it was being written; read again"
 PROTECTED = (
     "{repo}: GitHub refused the notes commit ({message}); the default branch is protected: allow the bot "
@@ -44,18 +48,22 @@ class RepoNotes:
         return f"{self._web}/{meeting.repo}/blob/HEAD/{quote(ref)}"
 
     def find(self, meeting: Meeting, ref: str, key: str) -> NotesRecord | None:
-        repo = self._client.get_repo(meeting.repo)
+        """The file on the default branch, read conditionally (unchanged since the last run: a 304, no quota)."""
+        path = f"/repos/{quote(meeting.repo)}/contents/{quote(ref)}"
+        requester = self._client.requester
         try:
-            content = self._calls(f"reading {meeting.repo}/{ref}", lambda: repo.get_contents(ref))
+            data = self._calls(
+                f"reading {meeting.repo}/{ref}", lambda: conditional.get_json(requester, self._calls.cache, path)
+            )
         except NotFound:
             return None
-        if isinstance(content, list):
-            raise Conflict(f"{meeting.repo}/{ref}: is a directory, not a notes file")
+        if not isinstance(data, dict) or data.get("type") != "file" or not isinstance(data.get("content"), str):
+            raise Conflict(NOT_A_FILE.format(repo=meeting.repo, ref=ref))
         return NotesRecord(
             url=self.url_for(meeting, ref),
-            content=content.decoded_content.decode("utf-8", errors="replace"),
+            content=base64.b64decode(data["content"]).decode("utf-8", errors="replace"),
             ref=ref,
-            version=content.sha,
+            version=str(data.get("sha") or ""),
         )
 
     def reload(self, meeting: Meeting, record: NotesRecord) -> NotesRecord | None:
