@@ -102,6 +102,11 @@ def test_the_shards_workflow_passes_the_schema_check_and_runs_each_shard_apart()
     assert run["strategy"]["matrix"]["include"] == "${{ fromJSON(needs.matrix.outputs.shards) }}"
     assert "${{ matrix.shard }}" in run["concurrency"]["group"]
     assert "meeting-bot matrix --shards" in workflow["jobs"]["matrix"]["steps"][-1]["run"]
+    steps = run["steps"]
+    (cache,) = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    (bot,) = [s for s in steps if s.get("uses") == "./"]
+    assert cache["with"]["path"] == bot["env"]["MEETING_BOT_CACHE_DIR"]  # the shard's ETags from run to run
+    assert "${{ matrix.shard }}" in cache["with"]["key"]
 
 
 def test_the_cronjob_passes_the_kubernetes_schema_and_runs_one_shard_per_index():
