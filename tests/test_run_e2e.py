@@ -22,7 +22,7 @@ from bot.apply import (
     DRY_UPDATE_ISSUE,
     DRY_UPDATE_NOTES,
 )
-from bot.cli import CHECK_FAILED, CHECK_OK
+from bot.commands import CHECK_FAILED, CHECK_OK
 from bot.config import UNKNOWN_ZONE
 from tests.conftest import ROOT
 from tests.e2e import (
