@@ -110,8 +110,7 @@ def parse_rule(text: str, start: dt.datetime, zone: str) -> rrule:
         parsed = rrulestr(_until_as_wall(body, zone), dtstart=start, cache=False)
     except (ValueError, TypeError, KeyError) as error:
         raise ValueError(MSG_BAD_RULE.format(rule=text, reason=error)) from None
-    if not isinstance(parsed, rrule):
-        raise ValueError(MSG_NOT_ONE_RULE.format(rule=text))
+    assert isinstance(parsed, rrule)  # one RRULE value: no ":" or line break, as checked above
     return parsed
 
 
@@ -175,8 +174,7 @@ def _slot_occurrences(
 
 def _rule_times(slot: Slot, after: dt.datetime, until: dt.datetime) -> Times:
     """(start, end) in the slot's zone; the wall-clock search is widened a day for DST changes."""
-    if slot.start is None:
-        return []
+    assert slot.start is not None  # a rule's slot has a start (config requires it)
     walls: list[dt.datetime]
     if slot.rrule is None:
         walls = [slot.start]

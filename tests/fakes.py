@@ -52,6 +52,7 @@ class Outside:
         self.calendar = FakeCalendar(self)
         self.agenda = FakeAgenda(self)
         self.feeds: dict[str, str] = {}
+        self.warnings: tuple[str, ...] = ()  # what the agenda source says about its search
         self.before_write: Callable[[str], None] = lambda name: None
 
     def services(self, notes: bool = True, calendar: bool = True) -> Services:
@@ -245,7 +246,7 @@ class FakeAgenda:
 
     def collect(self, meeting: Meeting) -> Agenda:
         self.outside.reads.append("agenda")
-        return agenda_mod.build_agenda(meeting.agenda, self.outside.items, meeting.repo)
+        return agenda_mod.build_agenda(meeting.agenda, self.outside.items, meeting.repo, self.outside.warnings)
 
 
 def _issue_url(repo: str, number: int) -> str:

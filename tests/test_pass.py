@@ -14,12 +14,15 @@ import pytest
 
 from bot import markers, plan
 from bot.apply import CLOSED_ISSUE, DRY_CREATE_ISSUE, DRY_CREATE_NOTES
-from bot.errors import ServiceError
+from bot.errors import ServiceError, unexpected
 from bot.model import (
     AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider, Slot,
 )
 from bot.render import Renderer
-from bot.runner import NOTHING_DUE, NOTHING_NEW, STARTED, STARTED_MEANWHILE, Outcome, Pass, RunRequest, run_pass
+from bot.runner import (
+    MAX_ROUNDS, NO_NEXT, NOTHING_DUE, NOTHING_NEW, ROUNDS_EXCEEDED, STARTED, STARTED_MEANWHILE, Outcome, Pass,
+    RunRequest, run_pass,
+)
 from tests.fakes import WRITES, Fault, Killed, Outside, topic
 
 REPO = "acme/meetings"
@@ -334,3 +337,34 @@ def test_a_meeting_without_notes_or_calendar_makes_only_its_issue(outside: Outsi
     plain = meeting(notes=NotesConfig(NotesProvider.NONE), calendar=CalendarConfig())
     (result,) = Run(outside, plain)()
     assert result.ok and outside.writes == ["issue.create", "issue.close"]
+
+
+def test_the_agendas_warnings_are_logged_and_the_pass_goes_on(outside: Outside, caplog):
+    outside.warnings = ("the search was cut short",)
+    with caplog.at_level("WARNING", logger="meeting_bot"):
+        (result,) = Run(outside)()
+    assert result.ok and "wg: the search was cut short" in caplog.text
+
+
+def test_writes_that_never_settle_fail_the_meeting_after_the_last_round(outside: Outside):
+    run = Run(outside)
+    run()
+    outside.items.append(topic(2, "Topic 1"))
+    outside.issues.update_body = lambda repo, number, body: outside.issues.get(repo, number)  # type: ignore[method-assign]
+    (result,) = run()
+    assert not result.ok and result.lines[-1] == ROUNDS_EXCEEDED.format(rounds=MAX_ROUNDS)
+
+
+def test_an_unforeseen_error_fails_only_its_meeting_in_one_line(outside: Outside):
+    def broken(*args: object) -> None:
+        raise KeyError("surprise")
+
+    outside.issues.find = broken  # type: ignore[method-assign]
+    (result,) = Run(outside)()
+    assert not result.ok and result.lines == (unexpected(KeyError("surprise")),)
+
+
+def test_with_nothing_due_and_no_calendar_nothing_is_read_or_written(outside: Outside):
+    done = meeting(calendar=CalendarConfig(), slots=(dataclasses.replace(meeting().slots[0], rrule="FREQ=WEEKLY;COUNT=2"),))
+    (result,) = Run(outside, done)()
+    assert result.lines == (NO_NEXT,) and outside.writes == [] and outside.reads == []
