@@ -138,7 +138,7 @@ def _dispatch(args: argparse.Namespace, settings: settings_mod.Settings, clock: 
             return commands.agenda(app)
         case "matrix":
             return commands.matrix(app)
-        case _:
+        case _:  # "next": argparse accepts no other command
             return commands.next_(app)
 
 
