@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from bot import cli, logs
+from bot.adapters import github_identity, github_repos
 
 LOGGERS = ("", logs.LOGGER, logs.LIBRARY_LOGGER)
 
@@ -46,7 +47,10 @@ def _logging_kept() -> Iterator[None]:
 
 
 def run_main(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    """`python -m bot ARGS` in `cwd` with `env`: its exit code, stdout and stderr."""
+    """`python -m bot ARGS` in `cwd` with `env`: its exit code, stdout and stderr. Like a new process,
+    it starts knowing nothing of earlier runs (the bot's identity and repositories are read again)."""
+    github_identity.forget()
+    github_repos.forget()
     out, err = io.StringIO(), io.StringIO()
     with _environment(env), contextlib.chdir(cwd), _logging_kept(), \
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
