@@ -20,7 +20,7 @@ from bench.document import document
 from bench.measure import ROOT
 
 RESULTS = Path(__file__).resolve().with_name("RESULTS.md")
-PACKAGES = ("PyGithub", "google-api-python-client", "google-auth", "Jinja2", "schedule")
+PACKAGES = ("PyGithub", "google-api-python-client", "google-auth", "Jinja2")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

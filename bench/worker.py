@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench import measure
 from bench.world import Shape, World, bot_args, world
-from bot.cli import PASS_SUMMARY
+from bot.commands import PASS_SUMMARY
 
 PASS_DONE = re.compile(re.escape(PASS_SUMMARY).replace(r"\{ok\}", r"\d+").replace(r"\{failed\}", r"\d+"))
 # The real CLI with one change: --every also takes milliseconds ("100ms"), so 200 passes take seconds.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from bot import escape, markers
 from bot.model import Agenda, AgendaConfig, AgendaGroup, AgendaItem
@@ -111,14 +111,14 @@ def page_count(total: int) -> int:
     return max(1, math.ceil(min(total, SEARCH_RESULT_CAP) / PER_PAGE))
 
 
-def next_since(total: int, hits: Sequence[Mapping]) -> str | None:
+def next_since(total: int, hits: Sequence[Mapping[str, Any]]) -> str | None:
     """After one window sorted by creation: where the next window starts, or None if it held everything."""
     if total <= SEARCH_RESULT_CAP or not hits:
         return None
     return str(hits[-1]["created_at"])
 
 
-def _repo(raw: Mapping) -> str:
+def _repo(raw: Mapping[str, Any]) -> str:
     """`owner/name` from the hit's API URL (`…/repos/owner/name`, also on GitHub Enterprise Server)."""
     return "/".join(str(raw["repository_url"]).rstrip("/").split("/")[-2:])
 
@@ -127,7 +127,7 @@ def _time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def item_from_hit(raw: Mapping) -> AgendaItem | None:
+def item_from_hit(raw: Mapping[str, Any]) -> AgendaItem | None:
     """The agenda item a search hit stands for; None for a meeting issue the bot itself made."""
     if markers.find_key(raw.get("body") or "") is not None:
         return None
@@ -144,7 +144,7 @@ def item_from_hit(raw: Mapping) -> AgendaItem | None:
     )
 
 
-def is_current(raw: Mapping, config: AgendaConfig) -> bool:
+def is_current(raw: Mapping[str, Any], config: AgendaConfig) -> bool:
     """Whether the hit, as it is now, belongs on the agenda.
 
     The search index lags; the hit's own fields are fresh, so an item closed or unlabelled a moment
@@ -155,7 +155,7 @@ def is_current(raw: Mapping, config: AgendaConfig) -> bool:
     return raw.get("state") == "open" and config.label.casefold() in labels and wanted_kind
 
 
-def items_from_hits(hits: Iterable[Mapping], config: AgendaConfig) -> tuple[AgendaItem, ...]:
+def items_from_hits(hits: Iterable[Mapping[str, Any]], config: AgendaConfig) -> tuple[AgendaItem, ...]:
     """The agenda items among search hits, in hit order, without the bot's own issues."""
     items = (item_from_hit(raw) for raw in hits if is_current(raw, config))
     return tuple(item for item in items if item is not None)
@@ -240,7 +240,7 @@ def _utc(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
-def _item_json(item: AgendaItem) -> dict:
+def _item_json(item: AgendaItem) -> dict[str, object]:
     return {
         "repo": item.repo,
         "number": item.number,

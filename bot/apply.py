@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Callable, TypeVar
 
-from bot.model import EventRecord, IssueRecord, Meeting, NotesProvider, NotesRecord
+from bot.errors import Conflict, Forbidden
+from bot.model import EventDraft, EventRecord, IssueRecord, Meeting, NotesProvider, NotesRecord
 from bot.plan import (
     Action,
     CancelEvent,
@@ -17,9 +18,8 @@ from bot.plan import (
     UpdateEvent,
     UpdateIssue,
     UpdateNotes,
-    refresh,
 )
-from bot.ports import Access, Calendar, Conflict, Forbidden, IssueStore, NotesStore
+from bot.ports import Access, Calendar, IssueStore, NotesStore
 
 NO_PUSH = (
     "{repo}: these credentials cannot write to the repository, so the notes file cannot be committed; "
@@ -48,7 +48,7 @@ DRY_PLACEHOLDER_NUMBER = 0
 DRY_PLACEHOLDER_URL = "https://github.com/{repo}/issues/(new)"
 
 
-def _event_record(draft, event_id: str, url: str = "") -> EventRecord:
+def _event_record(draft: EventDraft, event_id: str, url: str = "") -> EventRecord:
     return EventRecord(
         id=event_id,
         summary=draft.summary,
@@ -81,60 +81,80 @@ class Applier:
         if not self._checked:
             preflight(meeting, self.issues.access(meeting.repo))
             self._checked = True
-        method = getattr(self, "_" + type(action).__name__)
-        return method(meeting, action, existing)
+        match action:
+            case CreateIssue() | UpdateIssue() | CloseIssue():
+                return self._issue(action, existing)
+            case CreateNotes() | UpdateNotes():
+                return self._notes(meeting, action, existing)
+            case CreateEvent() | UpdateEvent() | CancelEvent():
+                return self._event(action, existing)
 
-    def _CreateIssue(self, meeting: Meeting, a: CreateIssue, existing: Existing) -> Existing:
-        record = self.issues.create(a.repo, a.title, a.body, a.labels)
-        self.report(CREATED_ISSUE.format(number=record.number, url=record.url))
-        return dataclasses.replace(existing, issues=existing.issues + (record,))
+    def _issue(self, action: CreateIssue | UpdateIssue | CloseIssue, existing: Existing) -> Existing:
+        match action:
+            case CreateIssue(repo, title, body, labels):
+                record = self.issues.create(repo, title, body, labels)
+                self.report(CREATED_ISSUE.format(number=record.number, url=record.url))
+                return dataclasses.replace(existing, issues=existing.issues + (record,))
+            case UpdateIssue(repo, number, body):
+                # Read again just before writing: an edit made since the plan's read goes back to the planner.
+                fresh = self.issues.get(repo, number)
+                if fresh.state != "open" or fresh.body != _issue_body(existing, number):
+                    return _replace_issue(existing, number, fresh)
+                record = self.issues.update_body(repo, number, body)
+                self.report(UPDATED_ISSUE.format(number=number))
+                return _replace_issue(existing, number, record)
+            case CloseIssue(repo, number, comment):
+                self.issues.close(repo, number, comment)
+                self.report(CLOSED_ISSUE.format(number=number))
+                return _close_issue(existing, number)
 
-    def _UpdateIssue(self, meeting: Meeting, a: UpdateIssue, existing: Existing) -> Existing:
-        """Read the body again just before writing, so an edit made since the plan's read is kept."""
-        fresh = self.issues.get(a.repo, a.number)
-        body, missing = refresh(fresh.body, a.body)
-        if missing or fresh.state != "open" or body == fresh.body:
-            return _replace_issue(existing, a.number, fresh)  # the next round plans from what is there
-        record = self.issues.update_body(a.repo, a.number, body)
-        self.report(UPDATED_ISSUE.format(number=a.number))
-        return _replace_issue(existing, a.number, record)
-
-    def _CloseIssue(self, meeting: Meeting, a: CloseIssue, existing: Existing) -> Existing:
-        self.issues.close(a.repo, a.number, a.comment)
-        self.report(CLOSED_ISSUE.format(number=a.number))
-        return _close_issue(existing, a.number)
-
-    def _CreateNotes(self, meeting: Meeting, a: CreateNotes, existing: Existing) -> Existing:
-        record = self.notes.create(meeting, a.ref, a.key, a.title, a.content)
-        self.report(CREATED_NOTES.format(url=record.url))
+    def _notes(self, meeting: Meeting, action: CreateNotes | UpdateNotes, existing: Existing) -> Existing:
+        notes = _required(self.notes)
+        match action:
+            case CreateNotes(ref, key, title, content):
+                record = notes.create(meeting, ref, key, title, content)
+                self.report(CREATED_NOTES.format(url=record.url))
+            case UpdateNotes(planned, content, message):
+                # Read again just before writing (notes are edited live): a change goes back to the planner.
+                fresh = notes.reload(meeting, planned)
+                if fresh is None:
+                    raise Conflict(NOTES_GONE.format(ref=planned.ref))  # the runner reads everything again
+                if fresh.content != planned.content:
+                    return dataclasses.replace(existing, notes=fresh)
+                record = notes.update(meeting, fresh, content, message)
+                self.report(UPDATED_NOTES.format(url=record.url))
         return dataclasses.replace(existing, notes=record)
 
-    def _UpdateNotes(self, meeting: Meeting, a: UpdateNotes, existing: Existing) -> Existing:
-        """Read the document again just before writing: notes are edited live before a meeting."""
-        fresh = self.notes.reload(meeting, a.record)
-        if fresh is None:
-            raise Conflict(NOTES_GONE.format(ref=a.record.ref))  # the runner reads everything again
-        content, missing = refresh(fresh.content, a.content)
-        if missing or content == fresh.content:
-            return dataclasses.replace(existing, notes=fresh)
-        record = self.notes.update(meeting, fresh, content, a.message)
-        self.report(UPDATED_NOTES.format(url=record.url))
-        return dataclasses.replace(existing, notes=record)
+    def _event(self, action: CreateEvent | UpdateEvent | CancelEvent, existing: Existing) -> Existing:
+        calendar = _required(self.calendar)
+        match action:
+            case CreateEvent(calendar_id, draft):
+                record = calendar.create(calendar_id, draft)
+                self.report(CREATED_EVENT.format(id=record.id))
+                return dataclasses.replace(existing, events=existing.events + (record,))
+            case UpdateEvent(calendar_id, event_id, draft):
+                record = calendar.update(calendar_id, event_id, draft)
+                self.report(UPDATED_EVENT.format(id=event_id))
+                return _replace_event(existing, record)
+            case CancelEvent(calendar_id, event_id, why):
+                calendar.cancel(calendar_id, event_id)
+                self.report(CANCELLED_EVENT.format(id=event_id, why=why))
+                return _drop_event(existing, event_id)
 
-    def _CreateEvent(self, meeting: Meeting, a: CreateEvent, existing: Existing) -> Existing:
-        record = self.calendar.create(a.calendar_id, a.draft)
-        self.report(CREATED_EVENT.format(id=record.id))
-        return dataclasses.replace(existing, events=existing.events + (record,))
 
-    def _UpdateEvent(self, meeting: Meeting, a: UpdateEvent, existing: Existing) -> Existing:
-        record = self.calendar.update(a.calendar_id, a.event_id, a.draft)
-        self.report(UPDATED_EVENT.format(id=a.event_id))
-        return _replace_event(existing, record)
+_Port = TypeVar("_Port")
 
-    def _CancelEvent(self, meeting: Meeting, a: CancelEvent, existing: Existing) -> Existing:
-        self.calendar.cancel(a.calendar_id, a.event_id)
-        self.report(CANCELLED_EVENT.format(id=a.event_id, why=a.why))
-        return dataclasses.replace(existing, events=tuple(e for e in existing.events if e.id != a.event_id))
+
+def _required(port: _Port | None) -> _Port:
+    """The port an action needs; the planner plans no notes or event write for a meeting without one."""
+    if port is None:
+        raise AssertionError("an action was planned for a role this meeting does not have")
+    return port
+
+
+def _issue_body(existing: Existing, number: int) -> str | None:
+    """The body the plan was made from."""
+    return next((issue.body for issue in existing.issues if issue.number == number), None)
 
 
 def preflight(meeting: Meeting, access: Access | None) -> None:
@@ -157,52 +177,43 @@ class DryApplier:
     ) -> None:
         self.print, self.report, self.notes_url = print_, report, notes_url
 
-    def apply(self, meeting: Meeting, action: Action, existing: Existing) -> Existing:
-        return getattr(self, "_" + type(action).__name__)(meeting, action, existing)
-
     def _show(self, line: str, text: str | None = None) -> None:
         self.report(line)
         self.print(line)
         if text is not None:
             self.print("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
 
-    def _CreateIssue(self, meeting: Meeting, a: CreateIssue, existing: Existing) -> Existing:
-        self._show(DRY_CREATE_ISSUE.format(repo=a.repo, title=a.title), a.body)
-        url = DRY_PLACEHOLDER_URL.format(repo=a.repo)
-        record = IssueRecord(DRY_PLACEHOLDER_NUMBER, url, a.title, a.body, "open")
-        return dataclasses.replace(existing, issues=existing.issues + (record,))
-
-    def _UpdateIssue(self, meeting: Meeting, a: UpdateIssue, existing: Existing) -> Existing:
-        self._show(DRY_UPDATE_ISSUE.format(repo=a.repo, number=a.number), a.body)
-        return _replace_issue(existing, a.number, None, body=a.body)
-
-    def _CloseIssue(self, meeting: Meeting, a: CloseIssue, existing: Existing) -> Existing:
-        self._show(DRY_CLOSE_ISSUE.format(repo=a.repo, number=a.number, comment=a.comment))
-        return _close_issue(existing, a.number)
-
-    def _CreateNotes(self, meeting: Meeting, a: CreateNotes, existing: Existing) -> Existing:
-        self._show(DRY_CREATE_NOTES.format(ref=a.ref), a.content)
-        url = existing.notes_url or self.notes_url(a.ref) or a.ref
-        return dataclasses.replace(existing, notes=NotesRecord(url=url, content=a.content, ref=a.ref))
-
-    def _UpdateNotes(self, meeting: Meeting, a: UpdateNotes, existing: Existing) -> Existing:
-        self._show(DRY_UPDATE_NOTES.format(ref=a.record.ref), a.content)
-        return dataclasses.replace(existing, notes=dataclasses.replace(a.record, content=a.content))
-
-    def _CreateEvent(self, meeting: Meeting, a: CreateEvent, existing: Existing) -> Existing:
-        self._show(DRY_CREATE_EVENT.format(calendar=a.calendar_id, summary=a.draft.summary), _event_text(a.draft))
-        return dataclasses.replace(existing, events=existing.events + (_event_record(a.draft, "(new)"),))
-
-    def _UpdateEvent(self, meeting: Meeting, a: UpdateEvent, existing: Existing) -> Existing:
-        self._show(DRY_UPDATE_EVENT.format(id=a.event_id), _event_text(a.draft))
-        return _replace_event(existing, _event_record(a.draft, a.event_id))
-
-    def _CancelEvent(self, meeting: Meeting, a: CancelEvent, existing: Existing) -> Existing:
-        self._show(DRY_CANCEL_EVENT.format(id=a.event_id, why=a.why))
-        return dataclasses.replace(existing, events=tuple(e for e in existing.events if e.id != a.event_id))
+    def apply(self, meeting: Meeting, action: Action, existing: Existing) -> Existing:
+        match action:
+            case CreateIssue(repo, title, body):
+                self._show(DRY_CREATE_ISSUE.format(repo=repo, title=title), body)
+                record = IssueRecord(DRY_PLACEHOLDER_NUMBER, DRY_PLACEHOLDER_URL.format(repo=repo), title, body, "open")
+                return dataclasses.replace(existing, issues=existing.issues + (record,))
+            case UpdateIssue(repo, number, body):
+                self._show(DRY_UPDATE_ISSUE.format(repo=repo, number=number), body)
+                return _replace_issue(existing, number, None, body=body)
+            case CloseIssue(repo, number, comment):
+                self._show(DRY_CLOSE_ISSUE.format(repo=repo, number=number, comment=comment))
+                return _close_issue(existing, number)
+            case CreateNotes(ref, _, _, content):
+                self._show(DRY_CREATE_NOTES.format(ref=ref), content)
+                url = existing.notes_url or self.notes_url(ref) or ref
+                return dataclasses.replace(existing, notes=NotesRecord(url=url, content=content, ref=ref))
+            case UpdateNotes(record, content):
+                self._show(DRY_UPDATE_NOTES.format(ref=record.ref), content)
+                return dataclasses.replace(existing, notes=dataclasses.replace(record, content=content))
+            case CreateEvent(calendar_id, draft):
+                self._show(DRY_CREATE_EVENT.format(calendar=calendar_id, summary=draft.summary), _event_text(draft))
+                return dataclasses.replace(existing, events=existing.events + (_event_record(draft, "(new)"),))
+            case UpdateEvent(_, event_id, draft):
+                self._show(DRY_UPDATE_EVENT.format(id=event_id), _event_text(draft))
+                return _replace_event(existing, _event_record(draft, event_id))
+            case CancelEvent(_, event_id, why):
+                self._show(DRY_CANCEL_EVENT.format(id=event_id, why=why))
+                return _drop_event(existing, event_id)
 
 
-def _event_text(draft) -> str:
+def _event_text(draft: EventDraft) -> str:
     lines = [
         f"summary:  {draft.summary}",
         f"start:    {draft.start} ({draft.timezone})",
@@ -214,7 +225,9 @@ def _event_text(draft) -> str:
     return "\n".join(lines)
 
 
-def _replace_issue(existing: Existing, number: int, record: IssueRecord | None, body: str | None = None) -> Existing:
+def _replace_issue(existing: Existing, number: int, record: IssueRecord | None, body: str = "") -> Existing:
+    """`record` in place of issue `number`; without one, that issue with `body` (a dry run's imagination)."""
+
     def swap(issue: IssueRecord) -> IssueRecord:
         if issue.number != number:
             return issue
@@ -224,15 +237,16 @@ def _replace_issue(existing: Existing, number: int, record: IssueRecord | None, 
 
 
 def _close_issue(existing: Existing, number: int) -> Existing:
-    def close(issue: IssueRecord | None) -> IssueRecord | None:
-        if issue is not None and issue.number == number:
-            return dataclasses.replace(issue, state="closed")
-        return issue
+    def close(issue: IssueRecord) -> IssueRecord:
+        return dataclasses.replace(issue, state="closed") if issue.number == number else issue
 
-    return dataclasses.replace(
-        existing, issues=tuple(close(issue) for issue in existing.issues), previous=close(existing.previous)
-    )
+    previous = close(existing.previous) if existing.previous is not None else None
+    return dataclasses.replace(existing, issues=tuple(close(issue) for issue in existing.issues), previous=previous)
 
 
 def _replace_event(existing: Existing, record: EventRecord) -> Existing:
     return dataclasses.replace(existing, events=tuple(record if e.id == record.id else e for e in existing.events))
+
+
+def _drop_event(existing: Existing, event_id: str) -> Existing:
+    return dataclasses.replace(existing, events=tuple(e for e in existing.events if e.id != event_id))

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from bot import logs
-from bot.settings import DEFAULT_TEMPLATES_DIR, Settings, SettingsError
+from bot import settings as settings_mod
+from bot.adapters import wire
+from bot.errors import EXIT_FAILED, EXIT_USAGE, BotError, UsageError, one_line, unexpected
+from bot.timefmt import parse_duration
+from bot.worker import Worker
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from bot.commands import App
 
-UNKNOWN_MEETING = "meeting-bot: unknown meeting {id!r} (known: {known})"
-CHECK_OK = "{count} meeting file(s) and their templates are valid ({names})"
-CHECK_FAILED = "{count} problem(s) found"
-UNEXPECTED = "meeting-bot: unexpected error: {kind}: {message} (run with --debug for the traceback)"
+PROGRAM = "meeting-bot: "
+BAD_EVERY = "--every: {error}"
 BAD_MOMENT = "not a moment with a UTC offset (like 2023-09-04T12:00:00Z): {value!r}"
 BAD_DATE = "not a date (YYYY-MM-DD): {value!r}"
-PASS_SUMMARY = "{ok} meeting(s) done, {failed} failed"
-
-log = logging.getLogger(logs.LOGGER)
-
-
-class UsageError(Exception):
-    """Bad arguments or configuration: exit code 2."""
 
 
 def _date(value: str) -> dt.date:
@@ -74,11 +67,11 @@ def _common(suppress: bool = False) -> argparse.ArgumentParser:
     common.add_argument("--templates", metavar="DIR", help="templates (default: ./templates, else the built-in ones)")
     common.add_argument(
         "--debug", action="store_true", help="debug logging, and tracebacks on errors",
-        **({} if suppress else {"default": False}),
+        default=argparse.SUPPRESS if suppress else False,
     )
     common.add_argument(
         "--log-format", choices=("text", "json"), help="log format on stderr (default text)",
-        **({} if suppress else {"default": "text"}),
+        default=argparse.SUPPRESS if suppress else "text",
     )
     common.add_argument("--now", type=_moment, metavar="ISO8601", help="act as if it were this moment (previews, tests)")
     return common
@@ -114,57 +107,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Context:
-    """What every command needs: arguments, settings, meetings and the renderer, made once."""
-
-    def __init__(self, args: argparse.Namespace, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
-        self.args, self.settings = args, settings
-        self.clock = (lambda: args.now) if args.now is not None else clock
-        self.config_dir = Path(args.config or settings.config_dir)
-        self.templates_dir = Path(args.templates or DEFAULT_TEMPLATES_DIR)
-        self._services = None
-
-    def services(self, meetings):
-        """The wired adapters, made once per process, so a worker keeps its client (and its App token)."""
-        if self._services is None:
-            from bot.adapters import wire
-
-            self._services = wire(self.settings, meetings)
-        return self._services
-
-    def renderer(self):
-        from bot.render import Renderer
-
-        return Renderer(self.templates_dir if self.templates_dir.is_dir() else None)
-
-    def load(self, templates: bool = False):
-        """The meetings, or UsageError carrying every problem (with `templates`, of the templates too)."""
-        from bot.config import load_meetings
-
-        renderer = self.renderer()
-        meetings, problems = load_meetings(self.config_dir, renderer.exists)
-        if templates:
-            problems += [p for meeting in meetings for p in renderer.check_templates(meeting)]
-        if problems:
-            raise UsageError("\n".join(str(p) for p in problems))
-        return meetings, renderer
-
-    def select(self, meetings, ids: Sequence[str]):
-        known = {m.id: m for m in meetings}
-        for meeting_id in ids:
-            if meeting_id not in known:
-                raise UsageError(UNKNOWN_MEETING.format(id=meeting_id, known=", ".join(known) or "none"))
-        return [known[i] for i in dict.fromkeys(ids)] if ids else meetings
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def main(argv: Sequence[str] | None = None, env=None, clock: Callable[[], dt.datetime] = _now) -> int:
-    args = build_parser().parse_args(argv)
-    from bot import settings as settings_mod
+def _worker(app: App) -> int:
+    from bot.commands import worker_pass
 
+    try:
+        every = parse_duration(app.args.every)
+    except ValueError as exc:
+        raise UsageError(BAD_EVERY.format(error=exc)) from None
+    app.load(templates=True)  # fail fast on a broken configuration
+    return Worker(lambda: worker_pass(app), every).run()
+
+
+def _dispatch(args: argparse.Namespace, settings: settings_mod.Settings, clock: Callable[[], dt.datetime]) -> int:
+    """The command named on the command line; its modules are imported only now, so --help stays light."""
+    from bot import commands
+
+    app = commands.App(args, settings, clock, wire)
+    match args.command:
+        case "run":
+            return commands.run(app)
+        case "worker":
+            return _worker(app)
+        case "check":
+            return commands.check(app)
+        case "agenda":
+            return commands.agenda(app)
+        case "matrix":
+            return commands.matrix(app)
+        case _:  # "next": argparse accepts no other command
+            return commands.next_(app)
+
+
+def main(
+    argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None, clock: Callable[[], dt.datetime] = _now
+) -> int:
+    args = build_parser().parse_args(argv)
     secrets: tuple[str, ...] = ()
     try:
         settings_mod.load_dotenv_file(Path.cwd())
@@ -172,22 +153,16 @@ def main(argv: Sequence[str] | None = None, env=None, clock: Callable[[], dt.dat
         secrets = settings.secrets()
         logs.setup(args.log_format, args.debug, secrets)
         logs.adopt(None)  # every other library's warnings: our format, secrets masked
-        return _dispatch(Context(args, settings, clock))
-    except (UsageError, SettingsError) as exc:
+        return _dispatch(args, settings, clock)
+    except UsageError as exc:
         print(logs.redact(str(exc), secrets), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILED
+    except BotError as exc:
+        print(logs.redact(PROGRAM + one_line(exc), secrets), file=sys.stderr)
+        return EXIT_FAILED
     except Exception as exc:  # a bug: one line, or the traceback with --debug; secrets masked either way
-        if args.debug:
-            text = "".join(traceback.format_exception(exc))
-        else:
-            text = UNEXPECTED.format(kind=type(exc).__name__, message=str(exc).splitlines()[0] if str(exc) else "")
+        text = "".join(traceback.format_exception(exc)) if args.debug else PROGRAM + unexpected(exc)
         print(logs.redact(text, secrets), file=sys.stderr)
         return EXIT_FAILED
-
-
-def _dispatch(ctx: Context) -> int:
-    from bot import commands
-
-    return getattr(commands, "cmd_" + ctx.args.command)(ctx)

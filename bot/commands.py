@@ -1,80 +1,116 @@
-"""The commands behind the CLI: run, worker, check, agenda, next."""
+"""The commands behind the CLI: run, a worker's pass, matrix, check, agenda, next; each returns its exit code."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import functools
 import logging
 import zoneinfo
+from pathlib import Path
+from typing import Callable, Sequence
 
-from bot import logs
-from bot.cli import CHECK_FAILED, CHECK_OK, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PASS_SUMMARY, Context, UsageError
+from bot import agenda as agenda_mod
+from bot import logs, occurrences, shards, upcoming
+from bot.config import load_meetings
+from bot.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BotError, ConfigError, UsageError
+from bot.model import Meeting, Problem
+from bot.ports import Services
+from bot.render import Renderer
+from bot.render_check import check_templates
+from bot.runner import Pass, RunRequest, fetch_feeds, run_pass
+from bot.settings import DEFAULT_TEMPLATES_DIR, Settings
+
+UNKNOWN_MEETING = "meeting-bot: unknown meeting {id!r} (known: {known})"
+CHECK_OK = "{count} meeting file(s) and their templates are valid ({names})"
+CHECK_FAILED = "{count} problem(s) found"
+PASS_SUMMARY = "{ok} meeting(s) done, {failed} failed"
+COUNT_TOO_SMALL = "--count must be at least 1"
 
 log = logging.getLogger(logs.LOGGER)
+
+Wiring = Callable[[Settings, Sequence[Meeting]], Services]
 
 
 def _print(text: str) -> None:
     print(text, flush=True)
 
 
-def one_pass(ctx: Context, meetings, renderer, request) -> int:
-    """One pass with the services wired for this process; the exit code of the pass."""
-    from bot.runner import run_pass
+class App:
+    """What every command needs, made once per process: arguments, settings, renderer, services."""
 
-    services = ctx.services(meetings)
-    outcomes = run_pass(meetings, services, renderer, request, ctx.clock, _print)
+    def __init__(
+        self, args: argparse.Namespace, settings: Settings, clock: Callable[[], dt.datetime], wire: Wiring
+    ) -> None:
+        self.args, self.settings, self._wire = args, settings, wire
+        self.clock: Callable[[], dt.datetime] = (lambda: args.now) if args.now is not None else clock
+        self.config_dir = Path(args.config or settings.config_dir)
+        self.templates_dir = Path(args.templates or DEFAULT_TEMPLATES_DIR)
+        self._services: Services | None = None
+
+    @functools.cached_property
+    def renderer(self) -> Renderer:
+        """One renderer for the process; Jinja reloads a template file that changed on disk."""
+        return Renderer(self.templates_dir if self.templates_dir.is_dir() else None)
+
+    def services(self, meetings: Sequence[Meeting]) -> Services:
+        """The wired adapters, made once per process, so a worker keeps its client (and its App token)."""
+        if self._services is None:
+            self._services = self._wire(self.settings, meetings)
+        return self._services
+
+    def read(self, templates: bool = False) -> tuple[list[Meeting], list[Problem]]:
+        """The meetings and every problem found (with `templates`, of the templates too)."""
+        meetings, problems = load_meetings(self.config_dir, self.renderer.exists)
+        if templates:
+            problems += [problem for meeting in meetings for problem in check_templates(self.renderer, meeting)]
+        return meetings, problems
+
+    def load(self, templates: bool = False) -> list[Meeting]:
+        """The meetings, or ConfigError carrying every problem."""
+        meetings, problems = self.read(templates)
+        if problems:
+            raise ConfigError("\n".join(str(problem) for problem in problems))
+        return meetings
+
+    def select(self, meetings: list[Meeting], ids: Sequence[str]) -> list[Meeting]:
+        known = {meeting.id: meeting for meeting in meetings}
+        for meeting_id in ids:
+            if meeting_id not in known:
+                raise UsageError(UNKNOWN_MEETING.format(id=meeting_id, known=", ".join(known) or "none"))
+        return [known[i] for i in dict.fromkeys(ids)] if ids else meetings
+
+
+def one_pass(app: App, meetings: list[Meeting], request: RunRequest) -> int:
+    """One pass with the services wired for this process; the exit code of the pass."""
+    outcomes = run_pass(meetings, Pass(app.services(meetings), app.renderer, request, app.clock, _print))
     for outcome in outcomes:
         _print(outcome.summary())
-    failed = sum(1 for o in outcomes if not o.ok)
+    failed = sum(1 for outcome in outcomes if not outcome.ok)
     log.info(PASS_SUMMARY.format(ok=len(outcomes) - failed, failed=failed))
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def cmd_run(ctx: Context) -> int:
-    from bot.runner import RunRequest
-
-    meetings, renderer = ctx.load(templates=True)
-    meetings = ctx.select(meetings, ctx.args.meeting)
-    if ctx.args.shard is not None:
-        from bot import shards
-
-        meetings = shards.select(meetings, *ctx.args.shard)
-    request = RunRequest(tuple(m.id for m in meetings), ctx.args.date, ctx.args.force, ctx.args.dry_run)
-    return one_pass(ctx, meetings, renderer, request)
+def run(app: App) -> int:
+    meetings = app.select(app.load(templates=True), app.args.meeting)
+    if app.args.shard is not None:
+        meetings = shards.select(meetings, *app.args.shard)
+    request = RunRequest(tuple(m.id for m in meetings), app.args.date, app.args.force, app.args.dry_run)
+    return one_pass(app, meetings, request)
 
 
-def cmd_worker(ctx: Context) -> int:
-    from bot.timefmt import parse_duration
-    from bot.worker import Worker
-
-    try:
-        every = parse_duration(ctx.args.every)
-    except ValueError as exc:
-        raise UsageError(f"--every: {exc}") from None
-    ctx.load(templates=True)  # fail fast on a broken configuration
-    return Worker(lambda: _worker_pass(ctx), every).run()
+def worker_pass(app: App) -> int:
+    """A worker's pass: the meeting files are read again each time, so edits take effect."""
+    return one_pass(app, app.load(templates=True), RunRequest())
 
 
-def _worker_pass(ctx: Context) -> int:
-    from bot.runner import RunRequest
-
-    meetings, renderer = ctx.load(templates=True)  # re-read each pass, so edits take effect
-    return one_pass(ctx, meetings, renderer, RunRequest())
-
-
-def cmd_matrix(ctx: Context) -> int:
-    from bot import shards
-
-    _print(shards.matrix(ctx.args.shards))
+def matrix(app: App) -> int:
+    _print(shards.matrix(app.args.shards))
     return EXIT_OK
 
 
-def cmd_check(ctx: Context) -> int:
-    from bot.config import load_meetings
-
-    renderer = ctx.renderer()
-    meetings, problems = load_meetings(ctx.config_dir, renderer.exists)
-    for meeting in meetings:
-        problems.extend(renderer.check_templates(meeting))
+def check(app: App) -> int:
+    meetings, problems = app.read(templates=True)
     for problem in problems:
         _print(str(problem))
     if problems:
@@ -84,48 +120,38 @@ def cmd_check(ctx: Context) -> int:
     return EXIT_OK
 
 
-def cmd_agenda(ctx: Context) -> int:
-    from bot import agenda as agenda_mod
-    from bot.ports import ServiceError
-
-    meetings, _ = ctx.load()
-    (meeting,) = ctx.select(meetings, [ctx.args.meeting])
+def agenda(app: App) -> int:
+    (meeting,) = app.select(app.load(), [app.args.meeting])
     try:
-        agenda = ctx.services([meeting]).agenda.collect(meeting)
-    except ServiceError as exc:
+        found = app.services([meeting]).agenda.collect(meeting)
+    except BotError as exc:
         log.error("%s: %s", meeting.id, exc)
         return EXIT_FAILED
-    fmt = agenda_mod.agenda_json if ctx.args.format == "json" else agenda_mod.agenda_markdown
-    _print(fmt(agenda).rstrip("\n"))
+    fmt = agenda_mod.agenda_json if app.args.format == "json" else agenda_mod.agenda_markdown
+    _print(fmt(found).rstrip("\n"))
     return EXIT_OK
 
 
-def cmd_next(ctx: Context) -> int:
-    from bot import occurrences, upcoming
-    from bot.ports import ServiceError
-    from bot.runner import fetch_feeds
-
-    meetings, _ = ctx.load()
-    meetings = ctx.select(meetings, ctx.args.meeting)
-    if ctx.args.count < 1:
-        raise UsageError("--count must be at least 1")
-    services = ctx.services(meetings)
+def next_(app: App) -> int:
+    meetings = app.select(app.load(), app.args.meeting)
+    if app.args.count < 1:
+        raise UsageError(COUNT_TOO_SMALL)
+    services = app.services(meetings)
     found, failed = [], False
     for meeting in meetings:
         try:
             feeds = fetch_feeds(meeting, services)
-            start = _from(ctx, meeting)
-            found.extend(occurrences.next_occurrences(meeting, start, ctx.args.count, feeds))
-        except (ServiceError, occurrences.FeedError) as exc:
+            found.extend(occurrences.next_occurrences(meeting, _from(app, meeting), app.args.count, feeds))
+        except BotError as exc:
             log.error("%s: %s", meeting.id, exc)
             failed = True
     found.sort(key=lambda o: (o.start_utc, o.meeting_id))
-    _print(upcoming.render(found, ctx.args.format).rstrip("\n"))
+    _print(upcoming.render(found, app.args.format).rstrip("\n"))
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _from(ctx: Context, meeting) -> dt.datetime:
-    if ctx.args.from_date is None:
-        return ctx.clock()
+def _from(app: App, meeting: Meeting) -> dt.datetime:
+    if app.args.from_date is None:
+        return app.clock()
     zone = zoneinfo.ZoneInfo(meeting.timezone)
-    return dt.datetime.combine(ctx.args.from_date, dt.time(0, 0), zone)
+    return dt.datetime.combine(app.args.from_date, dt.time(0, 0), zone)

@@ -72,6 +72,7 @@ NOTES_KEYS = ("provider", "template", "path", "hackmd_team", "hackmd_read_permis
 CALENDAR_KEYS = ("provider", "calendar_id", "template")
 
 TemplateExists = Callable[[str], bool]
+INLINE_TEMPLATES = {"title": ("title",), "notes.path": ("notes", "path")}  # their errors name these lines
 
 
 def load_meetings(config_dir: Path, template_exists: TemplateExists) -> tuple[list[Meeting], list[Problem]]:
@@ -146,6 +147,7 @@ def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
         calendar=_calendar(root),
         vars=_vars(root),
         display_zones=_display_zones(root),
+        lines={name: root.document.lines.line(where) for name, where in INLINE_TEMPLATES.items()},
     )
     _check_templates(root, meeting, template_exists)
     return meeting
@@ -164,7 +166,7 @@ def _section(root: Table, key: str, allowed: tuple[str, ...], required: bool = F
 
 
 def _template_text(table: Table, key: str, default: str) -> str:
-    text = table.string(key, default)
+    text: str = table.string(key, default)
     try:
         jinja2.Environment().parse(text)
     except jinja2.TemplateSyntaxError as error:
@@ -252,7 +254,7 @@ def _until_in_utc(rule: str) -> bool:
 
 
 def _rrule(table: Table, start: dt.datetime | None) -> str | None:
-    rule = table.string("rrule")
+    rule: str | None = table.string("rrule")
     if not rule:
         return None
     if "DTSTART" in rule.upper():
@@ -273,7 +275,7 @@ def _rrule(table: Table, start: dt.datetime | None) -> str | None:
 
 
 def _ics_url(table: Table) -> str | None:
-    url = table.string("ics_url")
+    url: str | None = table.string("ics_url")
     if url and not _HTTP_URL.fullmatch(url):
         table.report("ics_url", ICS_URL_NOT_HTTP)
     if url and ("start" in table.data or "rrule" in table.data):
@@ -282,7 +284,7 @@ def _ics_url(table: Table) -> str | None:
 
 
 def _ics_match(table: Table) -> str | None:
-    match = table.string("ics_match")
+    match: str | None = table.string("ics_match")
     if match is not None and "ics_url" not in table.data:
         table.report("ics_match", ICS_MATCH_WITHOUT_URL)
     return match

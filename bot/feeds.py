@@ -19,6 +19,7 @@ import icalendar
 import recurring_ical_events
 
 from bot import recurrence
+from bot.errors import FeedError as FeedError  # the feed adapter raises it too
 
 CALENDAR = "VCALENDAR"
 EVENT = "VEVENT"
@@ -34,10 +35,6 @@ MSG_MISSING_PROPERTY = "malformed iCalendar feed: an event has no {name}"
 MSG_NOT_A_CALENDAR = "not an iCalendar feed: it does not start with BEGIN:VCALENDAR"
 MSG_SUB_DAILY = "the feed's meeting event repeats more often than daily: refused"
 MSG_TOO_MANY = "the feed expands to more than {limit} occurrences in the window: refused"
-
-
-class FeedError(Exception):
-    """A feed could not be fetched or read; the message is one line and carries no secret."""
 
 
 @dataclass(frozen=True)

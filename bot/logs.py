@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import sys
-from typing import Iterable
+from typing import Iterable, TextIO
 
 LOGGER = "meeting_bot"
 LIBRARY_LOGGER = "github"
@@ -82,7 +82,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup(fmt: str = "text", debug: bool = False, secrets: Iterable[str] = (), stream=None) -> logging.Logger:
+def setup(fmt: str = "text", debug: bool = False, secrets: Iterable[str] = (), stream: TextIO | None = None) -> logging.Logger:
     """Configure the bot's logger once per process; calling again replaces the handler."""
     logger = logging.getLogger(LOGGER)
     inner = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)

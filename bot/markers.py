@@ -19,6 +19,11 @@ _BACKTICK = re.compile(r"(?<!\\)`")
 _FENCE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})")
 BAD_KEY = "not an artifact key (meeting-id/YYYY-MM-DD): {key!r}"
 
+# The calendar event's private properties by which the bot finds its own events.
+EVENT_KEY_PROPERTY = "meetingBotKey"
+EVENT_MEETING_PROPERTY = "meetingBotMeeting"
+EVENT_EXTRA_PROPERTY = "meetingBotExtra"  # "1" on an off-schedule occurrence's event: never swept
+
 
 def region_start(name: str) -> str:
     return REGION_START.format(name=name)

@@ -117,6 +117,11 @@ class Meeting:
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     vars: Mapping[str, object] = field(default_factory=dict)
     display_zones: tuple[str, ...] = DEFAULT_DISPLAY_ZONES
+    lines: Mapping[str, int] = field(default_factory=dict)  # "title", "notes.path": where they are written
+
+    def line(self, setting: str) -> int:
+        """The line of a setting in the meeting file (1 when it is not written there)."""
+        return self.lines.get(setting, 1)
 
     @property
     def timezone(self) -> str:

@@ -4,11 +4,11 @@ Rules are expanded by python-dateutil on *naive wall-clock* datetimes in the slo
 weekly 08:30 America/Los_Angeles meeting stays at 08:30 local across every DST change while its
 UTC time moves. Each wall time is then resolved to an instant by `localize`:
 
-- GAP_RULE: a wall time that does not exist (it falls in a spring-forward gap) moves forward by the
+- In a gap: a wall time that does not exist (it falls in a spring-forward gap) moves forward by the
   length of the gap: 02:30 on a day when 02:00 jumps to 03:00 becomes 03:30 daylight time. This is
   what zoneinfo does with fold=0 (the offset from before the change) once the time is normalized
   through UTC.
-- OVERLAP_RULE: a wall time that exists twice (it falls in a fall-back overlap) means the first
+- In an overlap: a wall time that exists twice (it falls in a fall-back overlap) means the first
   of the two instants, the earlier one, still in daylight time (fold=0).
 
 Other rules of this module:
@@ -33,17 +33,15 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from typing import Iterable, Mapping
+from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
 from bot import recurrence
-from bot.feeds import FeedError, feed_events
+from bot.errors import FeedError, NoOccurrenceOn
+from bot.feeds import feed_events
 from bot.model import Meeting, Occurrence, Slot
-
-GAP_RULE = "a wall-clock time in a spring-forward gap moves forward by the gap's length (02:30 becomes 03:30)"
-OVERLAP_RULE = "a wall-clock time in a fall-back overlap means its first, earlier instant (still daylight time)"
 
 SEARCH_HORIZON = dt.timedelta(days=2 * 366)
 SEARCH_SPANS = (dt.timedelta(days=45), dt.timedelta(days=400), SEARCH_HORIZON)
@@ -68,14 +66,9 @@ Feeds = Mapping[str, str]  # ics_url -> the feed's text, fetched by the shell
 Times = list[tuple[dt.datetime, dt.datetime]]  # (start, end) pairs in a slot's zone
 
 
-class NoOccurrenceOn(LookupError):
-    """`--date` named a day with no occurrence; `nearest` holds the ones just before and after."""
-
-    def __init__(self, day: dt.date, nearest: Iterable[Occurrence] = ()) -> None:
-        self.day = day
-        self.nearest = tuple(nearest)
-        listed = ", ".join(_label(occ) for occ in self.nearest) or MSG_NONE_NEAR
-        super().__init__(MSG_NO_OCCURRENCE.format(day=day.isoformat(), nearest=listed))
+def _no_occurrence_on(day: dt.date, nearest: tuple[Occurrence, ...] = ()) -> NoOccurrenceOn:
+    listed = ", ".join(_label(occ) for occ in nearest) or MSG_NONE_NEAR
+    return NoOccurrenceOn(day, nearest, MSG_NO_OCCURRENCE.format(day=day.isoformat(), nearest=listed))
 
 
 def _label(occ: Occurrence) -> str:
@@ -86,7 +79,7 @@ def _label(occ: Occurrence) -> str:
 
 
 def localize(wall: dt.datetime, zone: str) -> dt.datetime:
-    """The instant of a naive wall-clock time in `zone`, by GAP_RULE and OVERLAP_RULE."""
+    """The instant of a naive wall-clock time in `zone`, by the gap and overlap rules above."""
     tz = ZoneInfo(zone)
     return wall.replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
 
@@ -114,9 +107,11 @@ def parse_rule(text: str, start: dt.datetime, zone: str) -> rrule:
     if recurrence.sub_daily(body):  # by FREQ, or by BYHOUR/BYMINUTE/BYSECOND lists: before any expansion
         raise ValueError(MSG_TOO_FREQUENT.format(rule=text))
     try:
-        return rrulestr(_until_as_wall(body, zone), dtstart=start, cache=False)
+        parsed = rrulestr(_until_as_wall(body, zone), dtstart=start, cache=False)
     except (ValueError, TypeError, KeyError) as error:
         raise ValueError(MSG_BAD_RULE.format(rule=text, reason=error)) from None
+    assert isinstance(parsed, rrule)  # one RRULE value: no ":" or line break, as checked above
+    return parsed
 
 
 def _until_as_wall(body: str, zone: str) -> str:
@@ -179,6 +174,8 @@ def _slot_occurrences(
 
 def _rule_times(slot: Slot, after: dt.datetime, until: dt.datetime) -> Times:
     """(start, end) in the slot's zone; the wall-clock search is widened a day for DST changes."""
+    assert slot.start is not None  # a rule's slot has a start (config requires it)
+    walls: list[dt.datetime]
     if slot.rrule is None:
         walls = [slot.start]
     else:
@@ -190,14 +187,16 @@ def _rule_times(slot: Slot, after: dt.datetime, until: dt.datetime) -> Times:
 
 def _feed_times(slot: Slot, after: dt.datetime, until: dt.datetime, feeds: Feeds) -> Times:
     """(start, end) of the feed's events; an event without a length lasts the slot's duration."""
-    if slot.ics_url not in feeds:
+    if slot.ics_url is None or slot.ics_url not in feeds:
         raise FeedError(MSG_FEED_NOT_LOADED.format(url=slot.ics_url))
     events = feed_events(feeds[slot.ics_url], zone=slot.timezone, match=slot.ics_match, after=after, until=until)
     minutes = slot.duration_minutes
     return [(e.start, e.end if e.end > e.start else _plus_minutes(e.start, minutes)) for e in events]
 
 
-def _occurrence(meeting: Meeting, slot: Slot, start: dt.datetime, end: dt.datetime, extra=False) -> Occurrence:
+def _occurrence(
+    meeting: Meeting, slot: Slot, start: dt.datetime, end: dt.datetime, extra: bool = False
+) -> Occurrence:
     home = ZoneInfo(meeting.timezone)
     return Occurrence(
         meeting_id=meeting.id,
@@ -256,12 +255,6 @@ def window_open(occ: Occurrence, now: dt.datetime) -> bool:
     return occ.window_opens <= now < occ.start
 
 
-def due_occurrence(meeting: Meeting, now: dt.datetime, feeds: Feeds | None = None) -> Occurrence | None:
-    """What a run without --date acts on: the next not-started occurrence, once its window is open."""
-    occ = next_occurrence(meeting, now, feeds)
-    return occ if occ is not None and window_open(occ, now) else None
-
-
 # -- one day ------------------------------------------------------------------------------------
 
 
@@ -281,11 +274,6 @@ def _nearest(meeting: Meeting, day: dt.date, feeds: Feeds | None) -> tuple[Occur
     return tuple(occ for occ in (before, *after) if occ is not None)
 
 
-def is_scheduled(meeting: Meeting, occ: Occurrence, feeds: Feeds | None = None) -> bool:
-    """Whether the schedule still has an occurrence with this key (not skipped, not cancelled)."""
-    return any(found.key == occ.key for found in _on_day(meeting, occ.date, feeds))
-
-
 def occurrence_on(meeting: Meeting, day: dt.date, *, force: bool = False, feeds: Feeds | None = None) -> Occurrence:
     """The occurrence on local date `day` (`--date`); NoOccurrenceOn unless it exists or `force`.
 
@@ -296,7 +284,7 @@ def occurrence_on(meeting: Meeting, day: dt.date, *, force: bool = False, feeds:
     if found:
         return found[0]
     if not force:
-        raise NoOccurrenceOn(day, _nearest(meeting, day, feeds))
+        raise _no_occurrence_on(day, _nearest(meeting, day, feeds))
     skipped = _on_day(meeting, day, feeds, skip=False)
     if skipped:
         return dataclasses.replace(skipped[0], extra=True)
@@ -311,7 +299,7 @@ def _extra_on(meeting: Meeting, day: dt.date, feeds: Feeds | None) -> Occurrence
     else:
         nearest = _nearest(meeting, day, feeds)
         if not nearest:
-            raise NoOccurrenceOn(day)
+            raise _no_occurrence_on(day)
         wall = nearest[0].start.astimezone(ZoneInfo(slot.timezone)).time()
         minutes = (nearest[0].end_utc - nearest[0].start_utc) // dt.timedelta(minutes=1)
     start = localize(dt.datetime.combine(day, wall), slot.timezone)

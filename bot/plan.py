@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from bot import markers, readback
+from bot.markers import EVENT_EXTRA_PROPERTY, EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
 from bot.model import (
     Agenda,
     CalendarProvider,
@@ -18,7 +19,7 @@ from bot.model import (
     NotesRecord,
     Occurrence,
 )
-from bot.render import Links, Renderer, build_context
+from bot.render import Context, Links, Renderer, build_context, complete
 
 REGIONS = ("links", "agenda")
 SEALED = frozenset({"links"})  # regions refreshed only while no human has edited them
@@ -26,7 +27,7 @@ MAX_ISSUE_BODY = 65536  # GitHub's limit on an issue body
 MAX_EVENT_DESCRIPTION = 8192  # what Google Calendar keeps of a description
 ISSUE_REGION = "agenda"
 
-STARTED = "the meeting has started: nothing of it is edited any more"
+STARTED = "nothing to do: the {date} meeting has started, so it is left as it is"
 SKIPPED_EMPTY = "skipped: the agenda is empty and skip_if_empty is set (use --force to create anyway)"
 CLOSED_BY_HAND = "#{number} was closed by hand: left alone"
 MARKERS_MISSING = "#{number}: the agenda markers were removed by hand, so the agenda is not refreshed"
@@ -41,9 +42,6 @@ PREVIOUS_COMMENT = "The next meeting's issue is #{number}: {url} (closed by meet
 NOTES_UPDATE_MESSAGE = "Refresh the agenda in the notes for {title}"
 DROPPED_EVENT = "{date} is no longer on the schedule"
 DUPLICATE_EVENT = "a second event for {date}"
-EVENT_KEY_PROPERTY = "meetingBotKey"
-EVENT_MEETING_PROPERTY = "meetingBotMeeting"
-EVENT_EXTRA_PROPERTY = "meetingBotExtra"  # "1" on an off-schedule occurrence's event: never swept
 
 
 @dataclass(frozen=True)
@@ -132,8 +130,8 @@ class Plan:
 
 @dataclass
 class _Builder:
-    actions: list = field(default_factory=list)
-    notices: list = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     def done(self) -> Plan:
         return Plan(tuple(self.actions), tuple(self.notices))
@@ -169,8 +167,8 @@ def sealed(body: str) -> str:
     """A fresh rendering with each sealed region's digest line, as the bot writes it at creation."""
     for name in SEALED:
         inner = markers.find_region(body, name)
-        if inner is not None:
-            body = markers.replace_region(body, name, markers.seal(inner, name))
+        sealed_body = markers.replace_region(body, name, markers.seal(inner, name)) if inner is not None else None
+        body = sealed_body if sealed_body is not None else body
     return body
 
 
@@ -199,20 +197,11 @@ def refresh(old: str, new: str) -> tuple[str, tuple[str, ...]]:
 
 
 def links(meeting: Meeting, occurrence: Occurrence, existing: Existing, issue: IssueRecord | None) -> Links:
+    """The links the templates show: the issue, the notes (when known), the calendar and the join."""
     notes_url = existing.notes.url if existing.notes else existing.notes_url
     if meeting.notes.provider is NotesProvider.NONE:
         notes_url = None
-    variables = {**meeting.vars, **occurrence.vars}
-    return Links(
-        issue=issue.url if issue else None,
-        notes=notes_url,
-        calendar=_text(variables.get("calendar_url")),
-        join=_text(variables.get("join_url")),
-    )
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value else None
+    return complete(Links(issue=issue.url if issue else None, notes=notes_url), meeting, occurrence)
 
 
 def plan(
@@ -227,7 +216,7 @@ def plan(
     """The next writes for one occurrence; an empty plan means everything is as it should be."""
     out = _Builder()
     if now >= occurrence.start:
-        out.notices.append(STARTED)
+        out.notices.append(STARTED.format(date=occurrence.date.isoformat()))
         return out.done()
     issue = survivor(existing.issues)
     if issue is None:
@@ -247,13 +236,16 @@ def plan(
     )
     _plan_issue_refresh(meeting, issue, rendered, out)
     _plan_previous(meeting, existing, issue, options, out)
-    notes_ready = _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out)
+    notes_ready = _plan_notes(ctx, agenda, existing, renderer, out)
     if notes_ready and options.calendar:
         _plan_event(meeting, occurrence, agenda, existing, renderer, issue, out)
     return out.done()
 
 
-def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: _Builder) -> None:
+def _plan_create(
+    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, existing: Existing, options: Options,
+    renderer: Renderer, out: _Builder,
+) -> None:
     if agenda.empty and meeting.agenda.skip_if_empty and not options.force:
         out.notices.append(SKIPPED_EMPTY)
         return
@@ -261,8 +253,7 @@ def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: 
     lnk = links(meeting, occurrence, existing, None)
     notes_line = ""
     if meeting.notes.provider is not NotesProvider.NONE:
-        ref = notes_ref(meeting, occurrence, renderer, build_context(meeting, occurrence, agenda, lnk, title))
-        notes_line = markers.make_notes_ref(ref) + "\n"
+        notes_line = markers.make_notes_ref(notes_ref(meeting, occurrence, agenda, renderer, None)) + "\n"
 
     def finish(body: str) -> str:  # what is sent, so the size limit is measured on it
         return sealed(body.rstrip("\n") + "\n" + notes_line if notes_line else body)
@@ -272,7 +263,9 @@ def _plan_create(meeting, occurrence, agenda, existing, options, renderer, out: 
     out.actions.append(CreateIssue(meeting.repo, title, body, meeting.issue.labels))
 
 
-def _plan_duplicates(meeting, occurrence, issues, keep: IssueRecord, out: _Builder) -> None:
+def _plan_duplicates(
+    meeting: Meeting, occurrence: Occurrence, issues: tuple[IssueRecord, ...], keep: IssueRecord, out: _Builder
+) -> None:
     comment = DUPLICATE_COMMENT.format(number=keep.number, date=occurrence.date.isoformat())
     for issue in issues:
         if issue.number != keep.number and issue.state == "open" and issue.trusted:
@@ -291,7 +284,7 @@ def _plan_issue_refresh(meeting: Meeting, issue: IssueRecord, rendered: str, out
         out.actions.append(UpdateIssue(meeting.repo, issue.number, body))
 
 
-def _plan_previous(meeting, existing: Existing, issue: IssueRecord, options: Options, out: _Builder) -> None:
+def _plan_previous(meeting: Meeting, existing: Existing, issue: IssueRecord, options: Options, out: _Builder) -> None:
     previous = existing.previous
     if not meeting.issue.close_previous or previous is None or not options.previous_started or not previous.trusted:
         return
@@ -300,27 +293,35 @@ def _plan_previous(meeting, existing: Existing, issue: IssueRecord, options: Opt
         out.actions.append(CloseIssue(meeting.repo, previous.number, comment))
 
 
-def notes_ref(meeting: Meeting, occurrence: Occurrence, renderer: Renderer, ctx, issue: IssueRecord | None = None) -> str:
+def notes_ref(
+    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, renderer: Renderer, issue: IssueRecord | None
+) -> str:
     """Where the notes are: as the issue recorded it when it was made, so a later change of
     `notes.path` (or of the title in it) never makes a second notes document. A recorded location
-    outside the configured notes folder is ignored (see `bot.readback`)."""
+    outside the configured notes folder is ignored (see `bot.readback`).
+
+    A new path is rendered from `notes.path` without the issue and notes links: they come after it.
+    """
     recorded = markers.find_notes_ref(issue.body) if issue is not None else None
     if recorded and readback.notes_ref_ok(meeting, occurrence, recorded):
         return recorded
-    if meeting.notes.provider is NotesProvider.REPO:
-        return renderer.path(meeting.notes.path, ctx)
-    return occurrence.key
+    if meeting.notes.provider is not NotesProvider.REPO:
+        return occurrence.key
+    title = renderer.title(meeting, occurrence)  # never the live issue title: anyone with triage can change it
+    ctx = build_context(meeting, occurrence, agenda, complete(Links(), meeting, occurrence), title)
+    return renderer.path(meeting.notes.path, ctx)
 
 
-def _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out: _Builder) -> bool:
+def _plan_notes(ctx: Context, agenda: Agenda, existing: Existing, renderer: Renderer, out: _Builder) -> bool:
     """Plan the notes document; True when the calendar may go ahead (the notes exist or are off)."""
-    if meeting.notes.provider is NotesProvider.NONE:
+    meeting, occurrence, issue = ctx.meeting, ctx.occurrence, survivor(existing.issues)
+    if meeting.notes.provider is NotesProvider.NONE or issue is None:
         return True
     rendered = renderer.notes(ctx)
     record = existing.notes
     if record is None:
-        ref = notes_ref(meeting, occurrence, renderer, ctx, issue)
-        out.actions.append(CreateNotes(ref, occurrence.key, ctx.values["title"], rendered))
+        ref = notes_ref(meeting, occurrence, agenda, renderer, issue)
+        out.actions.append(CreateNotes(ref, occurrence.key, str(ctx["title"]), rendered))
         return False
     if markers.find_key(record.content) != occurrence.key:
         out.notices.append(NOTES_NOT_OURS.format(ref=record.ref))
@@ -329,11 +330,13 @@ def _plan_notes(meeting, occurrence, existing, ctx, renderer, issue, out: _Build
     if ISSUE_REGION in missing:
         out.notices.append(NOTES_MARKERS_MISSING.format(ref=record.ref))
     elif content != record.content:
-        out.actions.append(UpdateNotes(record, content, NOTES_UPDATE_MESSAGE.format(title=ctx.values["title"])))
+        out.actions.append(UpdateNotes(record, content, NOTES_UPDATE_MESSAGE.format(title=ctx["title"])))
     return True
 
 
-def event_draft(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, lnk: Links, renderer, issue: IssueRecord) -> EventDraft:
+def event_draft(
+    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, lnk: Links, renderer: Renderer, issue: IssueRecord
+) -> EventDraft:
     title = renderer.title(meeting, occurrence)  # never the live issue title
 
     def describe(ag: Agenda) -> str:
@@ -362,10 +365,13 @@ def _differs(event: EventRecord, draft: EventDraft) -> bool:
     return ours != theirs or event.status == "cancelled"
 
 
-def _plan_event(meeting, occurrence, agenda, existing: Existing, renderer, issue, out: _Builder) -> None:
-    if meeting.calendar.provider is not CalendarProvider.GOOGLE:
-        return
+def _plan_event(
+    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, existing: Existing, renderer: Renderer,
+    issue: IssueRecord, out: _Builder,
+) -> None:
     calendar_id = meeting.calendar.calendar_id
+    if meeting.calendar.provider is not CalendarProvider.GOOGLE or calendar_id is None:
+        return
     draft = event_draft(meeting, occurrence, agenda, links(meeting, occurrence, existing, issue), renderer, issue)
     events = sorted(existing.events, key=lambda event: event.id)
     if not events:
@@ -383,8 +389,8 @@ def plan_sweep(meeting: Meeting, events: tuple[EventRecord, ...], scheduled: fro
     `events` are the bot's events of the meeting that have not started; `scheduled` holds the
     keys of the occurrences that still happen. Events of a chair's extra occurrences stay.
     """
-    if meeting.calendar.provider is not CalendarProvider.GOOGLE:
-        return Plan()
     calendar_id = meeting.calendar.calendar_id
+    if meeting.calendar.provider is not CalendarProvider.GOOGLE or calendar_id is None:
+        return Plan()
     dropped = [e for e in events if e.status != "cancelled" and e.key and not e.extra and e.key not in scheduled]
     return Plan(tuple(CancelEvent(calendar_id, e.id, DROPPED_EVENT.format(date=e.key.split("/", 1)[1])) for e in dropped))

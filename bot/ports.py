@@ -7,31 +7,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping, Protocol
 
-from bot.model import Agenda, EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord  # noqa: F401 - EventDraft re-exported
-
-
-class ServiceError(Exception):
-    """An outside service failed in an expected way; the message is one clear line, no secrets."""
-
-
-class RateLimited(ServiceError):
-    """A rate limit that is longer than the bot is willing to wait."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class NotFound(ServiceError):
-    """The organisation, repository, calendar or document does not exist or is not visible."""
-
-
-class Forbidden(ServiceError):
-    """The credential is valid but lacks a permission."""
-
-
-class Conflict(ServiceError):
-    """A write lost a race with another writer (for example a file's sha changed)."""
+from bot.errors import Conflict as Conflict, Forbidden as Forbidden, NotFound as NotFound  # the adapters raise these
+from bot.errors import RateLimited as RateLimited, ServiceError as ServiceError
+from bot.model import Agenda, EventDraft as EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord
 
 
 class AgendaSource(Protocol):

@@ -47,4 +47,6 @@ def forged_notes_ref(meeting: Meeting, occurrence: Occurrence, body: str) -> boo
     """Whether an issue body records a notes location that may not be used (it is then ignored)."""
     recorded = find_notes_ref(body)
     active = meeting.notes.provider is not NotesProvider.NONE
-    return bool(recorded) and active and not notes_ref_ok(meeting, occurrence, recorded)
+    if not recorded or not active:
+        return False
+    return not notes_ref_ok(meeting, occurrence, recorded)

@@ -15,12 +15,15 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import bot
-from bot import escape, markers, timefmt, tomlines
-from bot.model import (
-    Agenda, Meeting, Occurrence, Problem,
-)
+from bot import escape, markers, timefmt
+from bot.errors import TemplateError
+from bot.model import Agenda, Meeting, Occurrence
+
+RenderError = TemplateError  # the name the rendering code and its tests use
 
 TITLE_LIMIT = 256  # GitHub's longest issue title
+TITLE_SETTING = "title"  # the inline templates' names in `Meeting.lines`
+PATH_SETTING = "notes.path"
 TEMPLATE_NOT_FOUND = "template {name!r} not found"
 UNKNOWN_ZONE = "unknown time zone {zone!r}"
 EMPTY_TITLE = "title renders to nothing; an issue needs a title"
@@ -33,22 +36,9 @@ PATH_BACKSLASH = "notes.path must separate folders with /, not a backslash: {pat
 PATH_PARTS = "notes.path must not have empty, '.' or '..' parts: {path!r}"
 PATH_CONTROL = "notes.path must be one line without control characters: {path!r}"
 
-STRING_TEMPLATE = "<string>"
-
 SAMPLE_TAG = "<img src=x onerror=alert(1)>"
 SAMPLE_MENTION = "@sample-org/everyone"
 SAMPLE_OTHER_REPO = "example-org/example-repo"
-
-
-class RenderError(Exception):
-    """A template that cannot be rendered, printed as `FILE:LINE: message`."""
-
-    def __init__(self, template: str, line: int, message: str) -> None:
-        super().__init__(f"{template}:{line}: {message}")
-        self.template, self.line, self.message = template, line, message
-
-    def problem(self) -> Problem:
-        return Problem(Path(self.template), self.line, self.message)
 
 
 @dataclass(frozen=True)
@@ -107,7 +97,7 @@ class Context(Mapping[str, object]):
 
     meeting: Meeting
     occurrence: Occurrence
-    values: Mapping[str, object]
+    values: Mapping[str, object]  # type: ignore[assignment]  # the context's values, in place of Mapping.values()
 
     def __getitem__(self, name: str) -> object:
         return self.values[name]
@@ -126,17 +116,14 @@ def default_templates_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "templates"
 
 
-def build_context(
-    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str | None = None
-) -> Context:
+def build_context(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str) -> Context:
     """Everything a template may read; `calendar` and `join` links default to vars calendar_url, join_url."""
     variables = {**meeting.vars, **occurrence.vars}
-    title = Renderer().title(meeting, occurrence) if title is None else title
     values = {
         **_time_values(meeting, occurrence, variables),
         "title": title,
         "agenda": agenda,
-        "links": _complete(links, variables),
+        "links": complete(links, meeting, occurrence),
         "times": timefmt.time_table(occurrence, meeting.display_zones),
         "world_clock_url": timefmt.world_clock_url(occurrence, title),
         "markers": _marker_view(occurrence),
@@ -144,7 +131,7 @@ def build_context(
     return Context(meeting, occurrence, MappingProxyType(values))
 
 
-def _time_values(meeting: Meeting, occurrence: Occurrence, variables: dict) -> dict[str, object]:
+def _time_values(meeting: Meeting, occurrence: Occurrence, variables: Mapping[str, object]) -> dict[str, object]:
     """What the title template sees too: name, date, meeting, occurrence, vars."""
     view = OccurrenceView(
         occurrence.start, occurrence.end, occurrence.start_utc, occurrence.end_utc,
@@ -159,7 +146,9 @@ def _time_values(meeting: Meeting, occurrence: Occurrence, variables: dict) -> d
     }
 
 
-def _complete(links: Links, variables: Mapping[str, object]) -> Links:
+def complete(links: Links, meeting: Meeting, occurrence: Occurrence) -> Links:
+    """`links` with the calendar and join links taken from vars `calendar_url`, `join_url` when unset."""
+    variables = {**meeting.vars, **occurrence.vars}
     calendar = links.calendar or _text(variables.get("calendar_url"))
     return Links(links.issue, links.notes, calendar, links.join or _text(variables.get("join_url")))
 
@@ -226,8 +215,10 @@ class Renderer:
         self.env = _environment(templates_dir)
 
     def exists(self, name: str) -> bool:
+        loader = self.env.loader
+        assert loader is not None  # _environment always sets one
         try:
-            self.env.loader.get_source(self.env, name)
+            loader.get_source(self.env, name)
         except jinja2.TemplateNotFound:
             return False
         return True
@@ -235,9 +226,9 @@ class Renderer:
     def title(self, meeting: Meeting, occurrence: Occurrence) -> str:
         """The issue title: one line, at most GitHub's 256 characters."""
         values = _time_values(meeting, occurrence, {**meeting.vars, **occurrence.vars})
-        text = escape.one_line(self._inline(meeting.title, values, meeting, ("title",))).strip()
+        text = escape.one_line(self._inline(meeting.title, values, meeting, TITLE_SETTING)).strip()
         if not text:
-            raise RenderError(*_setting(meeting, ("title",)), EMPTY_TITLE)
+            raise RenderError(str(meeting.source), meeting.line(TITLE_SETTING), EMPTY_TITLE)
         return escape.truncate(text, TITLE_LIMIT)
 
     def issue(self, ctx: Context) -> str:
@@ -251,30 +242,19 @@ class Renderer:
 
     def path(self, template_str: str, ctx: Context) -> str:
         """The notes file's path in the repository, checked to stay inside it."""
-        path = self._inline(template_str, ctx.values, ctx.meeting, ("notes", "path"))
+        path = self._inline(template_str, ctx.values, ctx.meeting, PATH_SETTING)
         problem = path_problem(path)
         if problem:
-            raise RenderError(*_setting(ctx.meeting, ("notes", "path")), problem.format(path=path))
+            raise RenderError(str(ctx.meeting.source), ctx.meeting.line(PATH_SETTING), problem.format(path=path))
         return path
-
-    def render_string(self, src: str, ctx: Mapping[str, object]) -> str:
-        values = ctx.values if isinstance(ctx, Context) else ctx
-        with _errors(lambda: (STRING_TEMPLATE, 1)):
-            return self.env.from_string(src).render(values)
-
-    def check_templates(self, meeting: Meeting) -> list[Problem]:
-        """Every template the meeting uses, rendered with sample data: the problems found."""
-        from bot.render_check import TemplateCheck
-
-        return TemplateCheck(self, meeting).run()
 
     def _file(self, name: str, values: Mapping[str, object]) -> str:
         with _errors(lambda: (name, 1)):
             return self.env.get_template(name).render(values)
 
-    def _inline(self, src: str, values: Mapping[str, object], meeting: Meeting, key: tomlines.Where) -> str:
+    def _inline(self, src: str, values: Mapping[str, object], meeting: Meeting, setting: str) -> str:
         """A template written in the meeting file; its errors point at that setting's line."""
-        with _errors(lambda: _setting(meeting, key), inline=True):
+        with _errors(lambda: (str(meeting.source), meeting.line(setting)), inline=True):
             return self.env.from_string(src).render(values)
 
     def filename(self, name: str) -> str:
@@ -282,24 +262,11 @@ class Renderer:
         return self.env.get_template(name).filename or name
 
 
-def check_templates(meeting: Meeting, templates_dir: Path | None = None) -> list[Problem]:
-    return Renderer(templates_dir).check_templates(meeting)
-
-
 def _with_key(body: str, key: str) -> str:
     """`body` with the artifact key line at the end, unless the template placed it already."""
     if markers.find_key(body) == key:
         return body
     return body + ("" if body.endswith("\n") or not body else "\n") + markers.make_key(key) + "\n"
-
-
-def _setting(meeting: Meeting, where: tomlines.Where) -> tuple[str, int]:
-    """The meeting file and the line of one of its keys, for errors in templates written inline."""
-    try:
-        line = tomlines.locate(meeting.source.read_text(encoding="utf-8")).line(where)
-    except (OSError, UnicodeDecodeError):
-        line = 1
-    return str(meeting.source), line
 
 
 def path_problem(path: str) -> str | None:
@@ -335,7 +302,8 @@ def _located(error: Exception, template: str, line: int, inline: bool) -> Render
     if isinstance(error, jinja2.TemplateNotFound):
         return RenderError(template, line, TEMPLATE_NOT_FOUND.format(name=error.name))
     if isinstance(error, jinja2.TemplateSyntaxError):
-        filename, lineno, message = error.filename, error.lineno, error.message or ""
+        filename, message = error.filename, error.message or ""
+        lineno: int | None = error.lineno
     else:
         (filename, lineno), message = _template_frame(error), _message(error)
     if inline or not filename or filename == "<template>":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import markers
@@ -20,6 +21,11 @@ from bot.render import (
     Renderer,
     build_context,
 )
+
+
+def check_templates(renderer: Renderer, meeting: Meeting) -> list[Problem]:
+    """Every template the meeting uses, rendered with sample data: the problems found."""
+    return TemplateCheck(renderer, meeting).run()
 
 
 class TemplateCheck:
@@ -43,14 +49,14 @@ class TemplateCheck:
             self._attempt(lambda: self.renderer.path(self.meeting.notes.path, ctx))
         return self.problems
 
-    def _attempt(self, render):
+    def _attempt(self, render: Callable[[], str]) -> str | None:
         try:
             return render()
         except RenderError as error:
             self.problems.append(error.problem())
             return None
 
-    def _document(self, kind: str, name: str, render, ctx: Context) -> None:
+    def _document(self, kind: str, name: str, render: Callable[[Context], str], ctx: Context) -> None:
         body = self._attempt(lambda: render(ctx)) if self.renderer.exists(name) else None
         if body is None:  # a missing template is the meeting file's problem, reported by config
             return

@@ -1,4 +1,4 @@
-"""One pass over the meetings: read, plan, apply or print; each meeting on its own."""
+"""One pass over the meetings: for each, choose the occurrence, read what exists, plan and apply, report."""
 
 from __future__ import annotations
 
@@ -9,31 +9,28 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
-from bot.logs import LOGGER
 from bot.apply import Applier, DryApplier
-from bot.model import Agenda, EventRecord, Meeting, Occurrence
-from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep, survivor
-from bot.ports import Calendar, Conflict, ServiceError, Services  # noqa: F401 - Services re-exported
-from bot.render import Links, RenderError, Renderer, build_context
+from bot.errors import BotError, Conflict, ServiceError, StartedMeanwhile, one_line, unexpected
+from bot.logs import LOGGER
+from bot.model import EventRecord, IssueRecord, Meeting, Occurrence
+from bot.plan import STARTED, Action, CreateIssue, Existing, Options, plan, plan_sweep, survivor
+from bot.ports import Services
+from bot.render import Renderer
+from bot.turn import Found, Ports, Turn, bind, calendar_id, collect, read, read_issues
 
 log = logging.getLogger(LOGGER)
 
 MAX_ROUNDS = 8
-SEARCH_HORIZON_DAYS = 400  # how far back, before an occurrence's window, its issue may have been made
 SWEEP_DAYS = 400
 
 NOTHING_DUE = "nothing to do: the next meeting is {start} (the bot acts from {opens})"
 NO_NEXT = "nothing to do: the schedule has no further meeting"
 NOTHING_NEW = "nothing to do: issue #{number} is up to date"
-STARTED = "nothing to do: the {date} meeting has started, so it is left as it is"
 FAILED = "{message}"
 STARTED_MEANWHILE = "the {date} meeting started during this run: stopped before writing anything more"
-UNEXPECTED = "unexpected error: {kind}: {message} (run with --debug for the traceback)"
 ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes that did not settle; the next run will try again"
 
-
-class StartedMeanwhile(Exception):
-    """The occurrence started while the run was working on it."""
+Say = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -54,19 +51,23 @@ class Outcome:
         return f"{self.meeting_id}: " + "; ".join(self.lines)
 
 
-def run_pass(
-    meetings: list[Meeting],
-    services: Services,
-    renderer: Renderer,
-    request: RunRequest,
-    clock: Callable[[], dt.datetime],
-    out: Callable[[str], None],
-) -> list[Outcome]:
+@dataclass(frozen=True)
+class Pass:
+    """What every meeting of one pass shares: the outside world, the templates, the request, the clock, stdout."""
+
+    services: Services
+    renderer: Renderer
+    request: RunRequest
+    clock: Callable[[], dt.datetime]
+    out: Callable[[str], None]
+
+
+def run_pass(meetings: list[Meeting], run: Pass) -> list[Outcome]:
     """Run every meeting, each at the time it starts being processed; a failure is reported and the others go on."""
-    return [run_meeting(meeting, services, renderer, request, clock, out) for meeting in meetings]
+    return [run_meeting(meeting, run) for meeting in meetings]
 
 
-def run_meeting(meeting, services, renderer, request, clock, out) -> Outcome:
+def run_meeting(meeting: Meeting, run: Pass) -> Outcome:
     """One meeting; every line it says is logged to stderr as it happens and kept for the summary."""
     lines: list[str] = []
 
@@ -75,15 +76,35 @@ def run_meeting(meeting, services, renderer, request, clock, out) -> Outcome:
         lines.append(line)
 
     try:
-        _run(meeting, services, renderer, request, clock, out, say)
+        _meeting_pass(meeting, run, say)
     except StartedMeanwhile as exc:
         say(str(exc))
-    except (ServiceError, RenderError, occ_mod.NoOccurrenceOn, occ_mod.FeedError) as exc:
-        return _failed(meeting, lines, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except BotError as exc:
+        return _failed(meeting, lines, one_line(exc))
     except Exception as exc:  # a bug or an unforeseen library error: this meeting fails, the others go on
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        return _failed(meeting, lines, UNEXPECTED.format(kind=type(exc).__name__, message=first), exc)
+        return _failed(meeting, lines, unexpected(exc), exc)
     return Outcome(meeting.id, True, tuple(lines))
+
+
+def _meeting_pass(meeting: Meeting, run: Pass, say: Say) -> None:
+    """The product, step by step: each step takes what the one before returned."""
+    now, feeds = run.clock(), fetch_feeds(meeting, run.services)
+    occurrence = choose(meeting, run.request, now, feeds, say)
+    if occurrence is None:
+        sweep_idle(meeting, now, feeds, run, say)  # a skipped date still loses its event
+        return
+    if occ_mod.has_started(occurrence, now):
+        say(STARTED.format(date=occurrence.date.isoformat()))
+        return
+    turn = prepare(meeting, occurrence, now, feeds, run)
+    ports = bind(meeting, run.services)
+    found = read(turn, ports, collect(turn, ports))
+    writer = _BeforeStart(writer_for(turn, ports, found, run, say), run.clock, occurrence)
+    with run.services.guard.checking(writer.check):  # the adapters check again right before each write request
+        existing = converge(turn, found, writer, ports, say)
+        if found.calendar_error is not None:
+            raise found.calendar_error  # the issue and notes are done; the next run completes the event
+        sweep(turn, found, existing, writer)  # a dry run shows what it would cancel
 
 
 def _failed(meeting: Meeting, lines: list[str], message: str, exc: Exception | None = None) -> Outcome:
@@ -94,12 +115,16 @@ def _failed(meeting: Meeting, lines: list[str], message: str, exc: Exception | N
     return Outcome(meeting.id, False, tuple(lines))
 
 
+# -- choose --------------------------------------------------------------------------------------
+
+
 def fetch_feeds(meeting: Meeting, services: Services) -> Mapping[str, str]:
     """The text of each feed the meeting's slots read (ics_url -> text)."""
     return {url: services.fetch_feed(url) for url in occ_mod.feed_urls(meeting)}
 
 
-def _select(meeting, request: RunRequest, now, feeds, say) -> Occurrence | None:
+def choose(meeting: Meeting, request: RunRequest, now: dt.datetime, feeds: occ_mod.Feeds, say: Say) -> Occurrence | None:
+    """The occurrence this pass acts on: `--date`'s, or the next one once its window is open."""
     if request.date is not None:
         return occ_mod.occurrence_on(meeting, request.date, force=request.force, feeds=feeds)
     upcoming = occ_mod.next_occurrence(meeting, now, feeds)
@@ -107,112 +132,109 @@ def _select(meeting, request: RunRequest, now, feeds, say) -> Occurrence | None:
         say(NO_NEXT)
         return None
     if not occ_mod.window_open(upcoming, now):
-        say(NOTHING_DUE.format(start=_when(upcoming), opens=_when_dt(upcoming.window_opens)))
+        say(NOTHING_DUE.format(start=_when(upcoming.start), opens=_when(upcoming.window_opens)))
         return None
     return upcoming
 
 
-def _when(occurrence: Occurrence) -> str:
-    return _when_dt(occurrence.start)
-
-
-def _when_dt(moment: dt.datetime) -> str:
+def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _run(meeting, services, renderer, request, clock, out, say) -> None:
-    now = clock()
-    feeds = fetch_feeds(meeting, services)
-    occurrence = _select(meeting, request, now, feeds, say)
-    if occurrence is None:
-        _sweep_idle(meeting, services, request, now, feeds, out, say)  # a skipped date still loses its event
-        return
-    if occ_mod.has_started(occurrence, now):
-        say(STARTED.format(date=occurrence.date.isoformat()))
-        return
+def prepare(meeting: Meeting, occurrence: Occurrence, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass) -> Turn:
     previous = occ_mod.previous_occurrence(meeting, occurrence, feeds)
-    options = Options(force=request.force, previous_started=bool(previous and occ_mod.has_started(previous, now)))
-    agenda = services.agenda.collect(meeting)
-    for warning in agenda.warnings:
-        log.warning("%s: %s", meeting.id, warning)
-    reader = _Reader(meeting, occurrence, previous, services, renderer, now)
-    existing = reader.read(agenda)
-    applier = _applier(meeting, services, request, out, say, reader)
-    applier = _BeforeStart(applier, clock, occurrence)
-    options = dataclasses.replace(options, calendar=reader.calendar_error is None)
-    with services.guard.checking(applier.check):  # the adapters check again right before each write request
-        existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
-        if reader.calendar_error is not None:
-            raise reader.calendar_error  # the issue and notes are done; the next run completes the event
-        _sweep(meeting, occurrence, reader, now, feeds, applier, existing)  # a dry run shows what it would cancel
+    started = bool(previous and occ_mod.has_started(previous, now))
+    options = Options(force=run.request.force, previous_started=started)
+    return Turn(meeting, occurrence, previous, now, feeds, options, run.renderer)
 
 
-def _applier(meeting, services, request, out, say, reader):
-    if request.dry_run:
-        return DryApplier(out, say, lambda ref: reader.notes_url(ref))
-    return Applier(services.issues, reader.notes_store, reader.calendar, say)
+# -- plan and apply ------------------------------------------------------------------------------
 
 
-def _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say) -> Existing:
+def writer_for(turn: Turn, ports: Ports, found: Found, run: Pass, say: Say) -> Applier | DryApplier:
+    if run.request.dry_run:
+        notes = ports.notes
+        return DryApplier(run.out, say, lambda ref: notes.url_for(turn.meeting, ref) if notes else None)
+    calendar = ports.calendar if found.calendar_error is None else None
+    return Applier(ports.issues, ports.notes, calendar, say)
+
+
+def converge(turn: Turn, found: Found, writer: _BeforeStart, ports: Ports, say: Say) -> Existing:
     """Plan and apply until the plan is empty: each round may unlock the next artifact."""
-    wrote = False
+    options = dataclasses.replace(turn.options, calendar=found.calendar_error is None)
+    existing, wrote = found.existing, False
     for _ in range(MAX_ROUNDS):
-        current = plan(meeting, occurrence, agenda, existing, now, options, renderer)
+        current = plan(turn.meeting, turn.occurrence, found.agenda, existing, turn.now, options, turn.renderer)
         for notice in current.notices:
             say(notice)
         if not current.actions:
-            if not wrote and not current.notices:
-                issue = survivor(existing.issues)
+            issue = survivor(existing.issues)
+            if not wrote and not current.notices and issue is not None:
                 say(NOTHING_NEW.format(number=issue.number))
             return existing
         wrote = True
-        existing = _apply_round(meeting, current, existing, applier, reader, agenda)
+        try:
+            existing = _apply_all(turn.meeting, current.actions, existing, writer)
+        except Conflict as exc:  # a write lost a race: plan again from what is there now
+            log.warning("%s: %s", turn.meeting.id, exc)
+            existing = read(turn, ports, found.agenda).existing
+            continue
+        if writer.writes and any(isinstance(action, CreateIssue) for action in current.actions):
+            existing = _with_listed(existing, read_issues(turn, ports)[0])
     raise ServiceError(ROUNDS_EXCEEDED.format(rounds=MAX_ROUNDS))
 
 
-def _apply_round(meeting, current: Plan, existing: Existing, applier, reader, agenda: Agenda) -> Existing:
-    try:
-        for action in current.actions:
-            existing = applier.apply(meeting, action, existing)
-    except Conflict as exc:
-        log.warning("%s: %s", meeting.id, exc)
-        return reader.read(agenda)
-    if applier.writes and any(isinstance(a, CreateIssue) for a in current.actions):
-        # Another run may have created the same issue at the same moment: look again, keeping what
-        # this run made even if the listing has not caught up with it yet.
-        known = {issue.number: issue for issue in (*existing.issues, *reader.issues()[0])}
-        existing = dataclasses.replace(existing, issues=tuple(sorted(known.values(), key=lambda i: i.number)))
+def _apply_all(meeting: Meeting, actions: tuple[Action, ...], existing: Existing, writer: _BeforeStart) -> Existing:
+    for action in actions:
+        existing = writer.apply(meeting, action, existing)
     return existing
 
 
-def _sweep(meeting, occurrence, reader, now, feeds, applier, existing: Existing) -> None:
-    if reader.calendar is None:
+def _with_listed(existing: Existing, listed: tuple[IssueRecord, ...]) -> Existing:
+    """Another run may have created the same issue at the same moment: look again, keeping what this
+    run made even if the listing has not caught up with it yet."""
+    known = {issue.number: issue for issue in (*existing.issues, *listed)}
+    return dataclasses.replace(existing, issues=tuple(sorted(known.values(), key=lambda issue: issue.number)))
+
+
+# -- sweep ---------------------------------------------------------------------------------------
+
+
+def sweep(turn: Turn, found: Found, existing: Existing, writer: _BeforeStart) -> None:
+    """Cancel the bot's events of occurrences no longer scheduled (this occurrence's is kept)."""
+    if found.calendar_error is not None or not found.future:
         return
-    _cancel_dropped(meeting, reader.future_events(), now, feeds, applier, existing, keep=occurrence.key)
+    keep = turn.occurrence.key
+    for action in dropped(turn.meeting, found.future, turn.now, turn.feeds, keep):
+        existing = writer.apply(turn.meeting, action, existing)
 
 
-def _sweep_idle(meeting, services, request, now, feeds, out, say) -> None:
+def sweep_idle(meeting: Meeting, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass, say: Say) -> None:
     """No occurrence is due: still cancel the bot's future events of occurrences no longer scheduled."""
-    calendar = services.calendar(meeting)
+    calendar = run.services.calendar(meeting)
     if calendar is None:
         return
-    if request.dry_run:
-        applier = DryApplier(out, say, lambda ref: None)
+    future = calendar.find_meeting(calendar_id(meeting), meeting.id, now)
+    writer: Applier | DryApplier
+    if run.request.dry_run:
+        writer = DryApplier(run.out, say, lambda ref: None)
     else:
-        applier = Applier(services.issues, None, calendar, say)
-    future = calendar.find_meeting(meeting.calendar.calendar_id, meeting.id, now)
-    _cancel_dropped(meeting, future, now, feeds, applier, Existing())
+        writer = Applier(run.services.issues, None, calendar, say)
+    existing = Existing()
+    for action in dropped(meeting, future, now, feeds, None):
+        existing = writer.apply(meeting, action, existing)
 
 
-def _cancel_dropped(meeting, events, now, feeds, applier, existing: Existing, keep: str | None = None) -> None:
-    """Cancel the events (not ended) of occurrences no longer scheduled; one in progress is left alone."""
-    unstarted = tuple(e for e in events if _starts(e) > now)
+def dropped(
+    meeting: Meeting, events: tuple[EventRecord, ...], now: dt.datetime, feeds: occ_mod.Feeds, keep: str | None
+) -> tuple[Action, ...]:
+    """Cancellations of the events (not started) of occurrences no longer scheduled; one in progress stays."""
+    unstarted = tuple(event for event in events if _starts(event) > now)
     if not unstarted:
-        return
+        return ()
     until = now + dt.timedelta(days=SWEEP_DAYS)
     scheduled = frozenset(o.key for o in occ_mod.occurrences(meeting, now, until, feeds)) | {keep}
-    for action in plan_sweep(meeting, unstarted, scheduled).actions:
-        applier.apply(meeting, action, existing)
+    return plan_sweep(meeting, unstarted, frozenset(k for k in scheduled if k)).actions
 
 
 def _starts(event: EventRecord) -> dt.datetime:
@@ -222,70 +244,14 @@ def _starts(event: EventRecord) -> dt.datetime:
 class _BeforeStart:
     """Checks the clock before every write: a meeting that starts during a slow pass is left alone."""
 
-    def __init__(self, applier, clock: Callable[[], dt.datetime], occurrence: Occurrence) -> None:
-        self.applier, self.clock, self.occurrence = applier, clock, occurrence
-        self.writes = applier.writes
+    def __init__(self, writer: Applier | DryApplier, clock: Callable[[], dt.datetime], occurrence: Occurrence) -> None:
+        self.writer, self.clock, self.occurrence = writer, clock, occurrence
+        self.writes = writer.writes
 
     def check(self) -> None:
         if occ_mod.has_started(self.occurrence, self.clock()):
             raise StartedMeanwhile(STARTED_MEANWHILE.format(date=self.occurrence.date.isoformat()))
 
-    def apply(self, meeting: Meeting, action, existing: Existing) -> Existing:
+    def apply(self, meeting: Meeting, action: Action, existing: Existing) -> Existing:
         self.check()
-        return self.applier.apply(meeting, action, existing)
-
-
-class _Reader:
-    """Reads what exists of one occurrence's artifacts."""
-
-    def __init__(self, meeting, occurrence, previous, services: Services, renderer: Renderer, now) -> None:
-        self.meeting, self.occurrence, self.previous = meeting, occurrence, previous
-        self.services, self.renderer, self.now = services, renderer, now
-        self.notes_store = services.notes(meeting)
-        self.calendar: Calendar | None = None
-        self.calendar_error: ServiceError | None = None
-        self._future = None
-
-    def keys(self) -> tuple[str, ...]:
-        if self.previous is not None and self.meeting.issue.close_previous:
-            return (self.occurrence.key, self.previous.key)
-        return (self.occurrence.key,)
-
-    def issues(self):
-        earliest = min(o.window_opens for o in (self.occurrence, self.previous) if o is not None)
-        since = min(earliest, self.now) - dt.timedelta(days=SEARCH_HORIZON_DAYS)
-        found = self.services.issues.find(self.meeting.repo, self.keys(), since.astimezone(dt.timezone.utc))
-        previous = found.get(self.previous.key, ()) if self.previous is not None else ()
-        return found.get(self.occurrence.key, ()), survivor(previous)
-
-    def notes_url(self, ref: str) -> str | None:
-        return self.notes_store.url_for(self.meeting, ref) if self.notes_store else None
-
-    def future_events(self):
-        """The bot's events of this meeting that have not ended, read once per pass."""
-        if self._future is None:
-            self._future = self.calendar.find_meeting(self.meeting.calendar.calendar_id, self.meeting.id, self.now)
-        return self._future
-
-    def read(self, agenda: Agenda) -> Existing:
-        issues, previous = self.issues()
-        existing = Existing(issues=issues, previous=previous)
-        if self.notes_store is not None:
-            issue = survivor(issues)
-            ctx = build_context(self.meeting, self.occurrence, agenda, Links(None, None, None, None))
-            ref = notes_ref(self.meeting, self.occurrence, self.renderer, ctx, issue)
-            record = self.notes_store.find(self.meeting, ref, self.occurrence.key)
-            existing = dataclasses.replace(existing, notes=record, notes_url=self.notes_url(ref))
-        return dataclasses.replace(existing, events=self._events())
-
-    def _events(self):
-        """This occurrence's bot events; a calendar that cannot be read is noted, not fatal here."""
-        self._future = None
-        try:
-            self.calendar = self.services.calendar(self.meeting)
-            if self.calendar is None:
-                return ()
-            return tuple(e for e in self.future_events() if e.key == self.occurrence.key)
-        except ServiceError as exc:
-            self.calendar, self.calendar_error = None, exc
-            return ()
+        return self.writer.apply(meeting, action, existing)

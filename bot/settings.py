@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from bot.errors import SettingsError
+
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_HACKMD_API_URL = "https://api.hackmd.io/v1"
 DEFAULT_CONFIG_DIR = "config"
@@ -24,10 +26,6 @@ SECRET_VARIABLES = (
 
 
 BAD_DOTENV = "{path}: cannot read it ({why}); it must be UTF-8 text"
-
-
-class SettingsError(Exception):
-    """An environment variable is set to something unusable."""
 
 
 class Secret:

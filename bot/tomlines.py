@@ -7,7 +7,7 @@ import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 from bot.model import Problem
 
@@ -111,7 +111,7 @@ class Table:
             return default
         if accept(self.data[key]):
             return self.data[key]
-        self.report(key, form, **values)
+        self.report(key, form, (), **values)
         return default
 
     def string(self, key: str, default: str | None = None, required: bool = False) -> Any:
@@ -123,18 +123,20 @@ class Table:
         return value
 
     def integer(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.typed(key, _is_integer, MUST_BE_INTEGER, default)
+        value: int = self.typed(key, _is_integer, MUST_BE_INTEGER, default)
         if low <= value <= high:
             return value
         self.report(key, OUT_OF_RANGE, low=low, high=high)
         return default
 
     def boolean(self, key: str, default: bool) -> bool:
-        return self.typed(key, _is_boolean, MUST_BE_BOOLEAN, default)
+        value: bool = self.typed(key, _is_boolean, MUST_BE_BOOLEAN, default)
+        return value
 
     def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
-        return self.typed(key, lambda value: _is_string(value) and value in choices, BAD_CHOICE, default,
-                          choices=", ".join(choices))
+        value: str = self.typed(key, lambda value: _is_string(value) and value in choices, BAD_CHOICE, default,
+                                choices=", ".join(choices))
+        return value
 
     def table(self, key: str) -> Table | None:
         value = self.typed(key, _is_table, MUST_BE_TABLE)
@@ -150,7 +152,7 @@ class Table:
 
     def matching(self, key: str, accept: Callable[[str], Any], form: str, required: bool = False) -> str:
         """A string, checked; required ones default to ""."""
-        value = self.string(key, "", required)
+        value: str = self.string(key, "", required)
         if value and not accept(value):
             self.report(key, form, value=value)
         return value
@@ -198,7 +200,7 @@ class _Scanner:
     def peek(self, count: int = 1) -> str:
         return self.text[self.pos : self.pos + count]
 
-    def skip(self, chars: str) -> None:
+    def skip(self, chars: Collection[str]) -> None:
         while self.pos < len(self.text) and self.text[self.pos] in chars:
             self.pos += 1
 
@@ -282,7 +284,7 @@ class _Scanner:
         start = self.pos
         if self.peek() in ('"', "'"):
             self.string()
-            return tomllib.loads("k = " + self.text[start : self.pos])["k"]
+            return str(tomllib.loads("k = " + self.text[start : self.pos])["k"])
         self.skip(_BARE_KEY)
         if self.pos == start:
             raise _Stop

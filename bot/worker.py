@@ -6,19 +6,19 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
+from types import FrameType
 from typing import Callable
 
-import schedule
-
 from bot import logs
+from bot.errors import one_line
 
 log = logging.getLogger(logs.LOGGER)
 
-STARTED = "worker started: a pass now, then every {every}"
+WORKER_STARTED = "worker started: a pass now, then every {every}"
 STOPPING = "received {signal}: stopped after the current pass"
 STOPPED = "worker stopped"
 PASS_FAILED = "the pass failed: {kind}: {message}; the next pass runs as planned"
-MAX_NAP = 1.0
 
 
 class _Interrupted(Exception):
@@ -30,18 +30,29 @@ class Worker:
 
     A signal during a pass lets the pass finish; a signal during the wait between passes ends it at
     once. The handler only sets a flag or raises: it never takes a lock the main thread may hold.
+    The next pass is due `every` after the end of the one before (the first: after the start).
+    `clock` (seconds, monotonic) and `wait` (returns early when stopped) are parameters, so a test
+    can run the loop without sleeping.
     """
 
-    def __init__(self, one_pass: Callable[[], int], every: dt.timedelta, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        one_pass: Callable[[], object],
+        every: dt.timedelta,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], object] | None = None,
+    ) -> None:
         self.one_pass = one_pass
         self.every = every
         self.stop = stop or threading.Event()
-        self.scheduler = schedule.Scheduler()
+        self.clock = clock
+        self.wait = wait if wait is not None else self.stop.wait
         self.passes = 0
         self.signalled: str | None = None
         self._busy = False
 
-    def _signal(self, signum, frame) -> None:
+    def _signal(self, signum: int, frame: FrameType | None) -> None:
         self.signalled = signal.Signals(signum).name
         if not self._busy:
             raise _Interrupted
@@ -59,24 +70,25 @@ class Worker:
         try:
             self.one_pass()
         except Exception as exc:  # one failing pass never stops the worker
-            message = str(exc).splitlines()[0] if str(exc) else ""
-            log.error(PASS_FAILED.format(kind=type(exc).__name__, message=message))
+            log.error(PASS_FAILED.format(kind=type(exc).__name__, message=one_line(exc)))
         finally:
             self._busy = False
 
     def _loop(self) -> None:
+        due = self.clock() + self.every.total_seconds()
         self._guarded_pass()
         while not self._stopping():
-            idle = self.scheduler.idle_seconds
-            self.stop.wait(timeout=max(0.0, idle if idle is not None else MAX_NAP))
-            if not self._stopping():
-                self.scheduler.run_pending()
+            idle = due - self.clock()
+            if idle > 0:
+                self.wait(idle)
+                continue
+            self._guarded_pass()
+            due = self.clock() + self.every.total_seconds()
 
     def run(self, install_signals: bool = True) -> int:
         if install_signals:
             self.install_signals()
-        log.info(STARTED.format(every=self.every))
-        self.scheduler.every(self.every.total_seconds()).seconds.do(self._guarded_pass)
+        log.info(WORKER_STARTED.format(every=self.every))
         try:
             self._loop()
         except _Interrupted:

@@ -45,12 +45,19 @@ def github():
 
 @dataclass
 class Bot:
-    """The real `meeting-bot` command in a subprocess, with the environment of SPEC section 3."""
+    """The real `meeting-bot` command with the environment of SPEC section 3: in the test process
+    (`cli.main` with that environment, working directory, stdout and stderr), or as a subprocess
+    (`spawn`, `popen`) where the process itself is under test: exit on signals, a kill, two at once."""
 
     cwd: Path
     env: dict
 
     def __call__(self, *args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+        from tests.inprocess import run_main
+
+        return run_main(list(args), cwd=self.cwd, env={**self.env, **(env or {})})
+
+    def spawn(self, *args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "bot", *args],
             cwd=self.cwd,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot import markers
+from tests.waiting import wait_until
 from tests.conftest import Bot
 from tests.doubles.github import DEFAULT_TOKEN, GitHubDouble
 
@@ -87,9 +87,13 @@ class World:
     def _env(self, token: str) -> dict:
         return {"GITHUB_API_URL": self.github.url, "GITHUB_TOKEN": token}
 
-    def run(self, *args: str, now: str = NOW, token: str = DEFAULT_TOKEN) -> subprocess.CompletedProcess:
-        """`meeting-bot ARGS --config CONFIG --now NOW`; never a traceback, unless asked with --debug."""
-        result = self.bot(*self._args(args, now), env=self._env(token))
+    def run(
+        self, *args: str, now: str = NOW, token: str = DEFAULT_TOKEN, process: bool = False
+    ) -> subprocess.CompletedProcess:
+        """`meeting-bot ARGS --config CONFIG --now NOW` (in a process of its own with `process`);
+        never a traceback, unless asked with --debug."""
+        command = self.bot.spawn if process else self.bot
+        result = command(*self._args(args, now), env=self._env(token))
         if "--debug" not in args:
             assert TRACEBACK not in result.stdout + result.stderr, result.stderr
         return result
@@ -123,10 +127,7 @@ class World:
 
     def wait_for(self, method: str, path_regex: str, timeout: float = 20) -> None:
         """Until the double has logged such a request (it is logged before a slow answer is sent)."""
-        deadline = time.monotonic() + timeout
-        while not self.github.count(method, path_regex):
-            assert time.monotonic() < deadline, f"no {method} {path_regex} within {timeout} s"
-            time.sleep(0.01)
+        wait_until(lambda: self.github.count(method, path_regex), timeout, what=f"{method} {path_regex}")
 
 
 @pytest.fixture

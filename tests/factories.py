@@ -7,9 +7,9 @@ import datetime as dt
 import os
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
-from bot.model import AgendaConfig, IssueConfig, Meeting, Slot
+from bot.model import AgendaConfig, IssueConfig, Meeting, Occurrence, Slot
 
 MEETING_ID = "security-collab-space"
 MEETING_NAME = "OpenJS Foundation Security Collab Space Meeting"
@@ -69,3 +69,19 @@ def machine_zone(zone: str) -> Iterator[str]:
         else:
             os.environ["TZ"] = before
         time.tzset()
+
+
+def due(meeting: Meeting, now: dt.datetime, feeds: Mapping[str, str] | None = None) -> Occurrence | None:
+    """The occurrence a run without --date acts on, as the runner chooses it."""
+    from bot.runner import RunRequest, choose
+
+    return choose(meeting, RunRequest(), now, feeds or {}, lambda line: None)
+
+
+def scheduled(meeting: Meeting, occurrence: Occurrence, feeds: Mapping[str, str] | None = None) -> bool:
+    """Whether the schedule (not skipped, not cancelled) still has an occurrence with this key, as the sweep asks."""
+    from bot.occurrences import occurrences
+
+    day = dt.timedelta(days=1)
+    found = occurrences(meeting, occurrence.start - day, occurrence.start + day, feeds or {})
+    return any(candidate.key == occurrence.key for candidate in found)

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_import_contract_is_kept():
+def contracts() -> list[dict]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+
+
+def test_the_import_contracts_are_kept():
     result = subprocess.run(
         [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
+    kept = re.search(r"(\d+) kept, (\d+) broken", result.stdout)
+    assert kept is not None and (int(kept[1]), int(kept[2])) == (len(contracts()), 0), result.stdout
+
+
+def test_the_layers_run_from_the_command_line_down_to_the_domain():
+    (layers,) = [contract["layers"] for contract in contracts() if contract["type"] == "layers"]
+    order = [name.strip() for layer in layers for name in re.split(r"[:|]", layer)]
+    for upper, lower in [("bot.cli", "bot.commands"), ("bot.commands", "bot.runner"), ("bot.runner", "bot.apply"),
+                         ("bot.apply", "bot.plan"), ("bot.plan", "bot.model")]:
+        assert order.index(upper) < order.index(lower)
 
 
 def test_help_imports_no_client_library():

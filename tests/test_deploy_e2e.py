@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.waiting import wait_until
 from tests.conftest import ROOT, Bot
 from tests.doubles.github import DEFAULT_TOKEN, GitHubDouble, running_github
 from tests.e2e import LABEL, OTHER, REPO, write_meeting
@@ -34,13 +35,6 @@ def _world(github: GitHubDouble, tmp_path: Path) -> Path:
     return config
 
 
-def _wait_until(predicate, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def _meeting_issues(github: GitHubDouble) -> list[dict]:
     return [i for i in github.issues(REPO) if "meeting-bot:key=" in (i["body"] or "")]
 
@@ -56,8 +50,8 @@ def test_worker_creates_then_writes_nothing_and_stops_on_sigterm(github, bot: Bo
     env = {"GITHUB_API_URL": github.url, "GITHUB_TOKEN": DEFAULT_TOKEN}
     process = bot.popen("worker", "--every", "1s", "--config", str(config), env=env)
     try:
-        _wait_until(lambda: github.count("GET", r"/search/issues") >= 2)  # a second pass has begun
-        _wait_until(lambda: github.count("GET", rf"^/repos/{REPO}/contents/") >= 2)
+        wait_until(lambda: github.count("GET", r"/search/issues") >= 2)  # a second pass has begun
+        wait_until(lambda: github.count("GET", rf"^/repos/{REPO}/contents/") >= 2)
         writes_after_two = len(github.writes())
         time.sleep(1.2)
     finally:
@@ -73,7 +67,7 @@ def test_sigint_during_the_sleep_exits_at_once(github, bot: Bot, tmp_path):
     config = _world(github, tmp_path)
     env = {"GITHUB_API_URL": github.url, "GITHUB_TOKEN": DEFAULT_TOKEN}
     process = bot.popen("worker", "--every", "1h", "--config", str(config), env=env)
-    _wait_until(lambda: github.count("PUT", rf"^/repos/{REPO}/contents/") >= 1)
+    wait_until(lambda: github.count("PUT", rf"^/repos/{REPO}/contents/") >= 1)
     time.sleep(0.3)
     began = time.monotonic()
     code, _, _ = _stop(process, signal.SIGINT)
@@ -96,7 +90,7 @@ def test_honcho_runs_the_procfile_worker(github, bot: Bot, tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     try:
-        _wait_until(lambda: len(_meeting_issues(github)) == 1 and github.count("PUT", r"/contents/") == 1)
+        wait_until(lambda: len(_meeting_issues(github)) == 1 and github.count("PUT", r"/contents/") == 1)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         out, _ = process.communicate(timeout=15)
@@ -140,7 +134,7 @@ def test_the_worker_refreshes_the_installation_token_before_it_expires(github, b
     env = _app_env(github, private, GITHUB_APP_INSTALLATION_ID=str(INSTALLATION))
     process = bot.popen("worker", "--every", "1s", "--config", str(config), env=env)
     try:
-        _wait_until(lambda: github.count("POST", TOKENS) >= 2 and github.count("GET", r"/search/issues") >= 4)
+        wait_until(lambda: github.count("POST", TOKENS) >= 2 and github.count("GET", r"/search/issues") >= 4)
     finally:
         code, _, err = _stop(process)
     assert code == 0, err

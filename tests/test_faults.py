@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from dataclasses import dataclass
 
 import pytest
 
 from bot import markers
+from tests.waiting import wait_until
 from tests.conftest import Bot
 from tests.figures import FAULT_FIGURES
 from tests.doubles.gcal import running_calendar
@@ -137,10 +137,8 @@ def test_a_kill_before_each_write_ends_with_one_of_each(scene: Scene, step: str)
     target = scene.double(double)
     target.inject(method, path, None, delay=3)  # held, then dropped without being applied
     process = scene.popen()
-    deadline = time.monotonic() + 30
-    while not target.count(method, path):
-        assert time.monotonic() < deadline and process.poll() is None, "the write never came"
-        time.sleep(0.02)
+    wait_until(lambda: target.count(method, path) or process.poll() is not None, what="the write")
+    assert process.poll() is None, "the process ended before its write came"
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=10)
     target.clear_faults()

@@ -41,13 +41,11 @@ from bot.feeds import (
 from bot.occurrences import (
     MSG_NONE_NEAR,
     NoOccurrenceOn,
-    due_occurrence,
     feed_urls,
-    is_scheduled,
     next_occurrences,
     occurrence_on,
 )
-from tests.factories import MACHINE_ZONES, machine_zone, make_meeting, make_slot
+from tests.factories import MACHINE_ZONES, machine_zone, make_meeting, make_slot, due, scheduled
 
 SAMPLES = Path(__file__).parent / "samples" / "feeds"
 OPENJS = "google_openjs_public.ics"  # VTIMEZONE America/Los_Angeles; moved, cancelled, EXDATE, one-off
@@ -205,8 +203,8 @@ def test_feed_windows_and_due_occurrence_follow_the_moved_time(server, fetched):
     meeting = feed_meeting(f"{server}/feeds/{OPENJS}")
     opens = at(LOS_ANGELES, 2023, 10, 3, 9, 0)  # seven days before the moved start
 
-    assert due_occurrence(meeting, opens - SECOND, fetched) is None
-    assert due_occurrence(meeting, opens, fetched).start == at(LOS_ANGELES, 2023, 10, 10, 9, 0)
+    assert due(meeting, opens - SECOND, fetched) is None
+    assert due(meeting, opens, fetched).start == at(LOS_ANGELES, 2023, 10, 10, 9, 0)
 
 
 def test_date_of_a_moved_occurrence_is_off_the_schedule(server, fetched):
@@ -235,8 +233,8 @@ def test_a_cancelled_occurrence_is_no_longer_scheduled(server, fetched):
     kept = occurrence_on(rule_meeting, dt.date(2023, 12, 4))
     meeting = feed_meeting(f"{server}/feeds/{OPENJS}")
 
-    assert not is_scheduled(meeting, cancelled, fetched)
-    assert is_scheduled(meeting, kept, fetched)
+    assert not scheduled(meeting, cancelled, fetched)
+    assert scheduled(meeting, kept, fetched)
 
 
 # -- the Node.js-shaped feed: Europe/London, X-WR-TIMEZONE:UTC, several meetings --------------------

@@ -8,7 +8,6 @@ HackMD doubles, its clock pinned by `--now`.
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -31,6 +30,7 @@ from bot.apply import CREATED_NOTES, UPDATED_NOTES
 from bot.model import NotesConfig, NotesProvider, NotesRecord
 from bot.ports import Conflict, Forbidden, NotFound, RateLimited, ServiceError
 from bot.settings import Secret, Settings, from_environment
+from tests.waiting import wait_until
 from tests.doubles.github import DEFAULT_TOKEN as GITHUB_TOKEN
 from tests.doubles.hackmd import DEFAULT_TOKEN, QUOTA_MESSAGE, HackMDDouble
 from tests.e2e import DATE, MEETING_ID, NOW, OTHER, REPO, STARTED, TRACEBACK, World, world  # noqa: F401
@@ -522,10 +522,7 @@ def test_a_note_edited_live_while_the_run_works_keeps_the_edit(hackmd_world):
     env = {"GITHUB_API_URL": world.github.url, "GITHUB_TOKEN": GITHUB_TOKEN, "HACKMD_API_URL": double.url,
            "HACKMD_TOKEN": DEFAULT_TOKEN}
     process = world.bot.popen("run", "--config", str(world.config), "--now", NOW, env=env)
-    deadline = time.monotonic() + 30
-    while not double.count("GET", note_path):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until(lambda: double.count("GET", note_path), what="the read of the note")
     live = note["content"].replace("## Present\n", "## Present\n\n* Bob (typing right now)\n")
     double.edit(note["id"], live)
     process.communicate(timeout=60)

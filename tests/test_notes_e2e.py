@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 
 from bot import markers, plan
 from bot.adapters.repo_notes import CREATE_MESSAGE, web_url
 from bot.apply import CREATED_NOTES
+from tests.waiting import wait_until
 from tests.e2e import (
     DATE,
     KEY,
@@ -102,10 +102,7 @@ def test_a_change_between_read_and_write_is_read_again_not_overwritten(world):
     world.github.slow("GET", contents, 1.0, times=2)
     world.github.reset_log()
     running = world.popen("run")
-    deadline = time.monotonic() + 30
-    while world.github.count("GET", contents) < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until(lambda: world.github.count("GET", contents) >= 2, what="the second read of the notes")
     edited = human_edit(world)
     out, err = running.communicate(timeout=60)
 

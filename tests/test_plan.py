@@ -137,7 +137,7 @@ def test_removed_markers_leave_the_issue_alone_and_say_so():
 
 def test_nothing_is_planned_once_the_meeting_has_started_even_with_force():
     current = plan(meeting(), occurrence(), agenda(17), Existing(), START, Options(force=True), RENDERER)
-    assert current.actions == () and current.notices == (planmod.STARTED,)
+    assert current.actions == () and current.notices == (planmod.STARTED.format(date=occurrence().date.isoformat()),)
 
 
 def test_skip_if_empty_creates_nothing_unless_forced():

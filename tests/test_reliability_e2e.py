@@ -99,7 +99,7 @@ def test_github_down_for_good_is_one_clear_line(world: World):
 def test_secrets_never_show_whatever_fails(world: World, debug: bool):
     bad_token = "ghp_" + "s3cr3tT0k3n" * 3 + "xy"
     flags = ("--debug",) if debug else ()
-    result = world.bot(*world._args(("run", *flags), "2024-03-07T12:00:00Z"), env=world._env(bad_token))
+    result = world.bot.spawn(*world._args(("run", *flags), "2024-03-07T12:00:00Z"), env=world._env(bad_token))
     assert result.returncode == 1
     assert ("Traceback" in result.stderr) == debug  # --debug shows where, and still no secret
     assert github_client.BAD_CREDENTIALS in result.stdout
@@ -141,7 +141,7 @@ def test_an_unusable_app_key_is_one_line_naming_the_meeting(world: World):
 
 def test_a_dotenv_that_is_not_text_is_a_usage_error(world: World):
     (world.bot.cwd / ".env").write_bytes(b"GITHUB_TOKEN=\xff\xfe\n")
-    result = world.bot("check", "--config", str(world.config))
+    result = world.bot.spawn("check", "--config", str(world.config))
     assert result.returncode == 2 and TRACEBACK not in result.stderr
     assert ".env: cannot read it" in result.stderr
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -12,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bot
-from bot import markers, render, render_check
+from bot import config, markers, render, render_check
+from bot.render_check import check_templates
 from bot.model import (
     Agenda, AgendaConfig, AgendaGroup, AgendaItem, CalendarConfig, CalendarProvider, IssueConfig,
     NotesConfig, NotesProvider, Occurrence,
@@ -60,7 +62,16 @@ def agenda(items=REFERENCE_ITEMS, orgs=("openjs-foundation",), repos=()) -> Agen
 
 def context(meeting=None, links=Links(ISSUE_URL), items=REFERENCE_ITEMS, **agenda_args):
     meeting = meeting or make_meeting()
-    return build_context(meeting, occurrence(), agenda(items, **agenda_args), links)
+    title = Renderer().title(meeting, occurrence())
+    return build_context(meeting, occurrence(), agenda(items, **agenda_args), links, title)
+
+
+def render_text(tmp_path: Path, source: str, ctx=None) -> str:
+    """`source` rendered as a template file of a templates directory (the event template: no key line is added)."""
+    (tmp_path / "probe.txt.j2").write_text(source, encoding="utf-8")
+    ctx = ctx or context()
+    meeting = dataclasses.replace(ctx.meeting, calendar=CalendarConfig(template="probe.txt.j2"))
+    return Renderer(tmp_path).event(build_context(meeting, ctx.occurrence, ctx["agenda"], ctx["links"], ctx["title"]))
 
 
 def reference_lines() -> list[str]:
@@ -211,11 +222,11 @@ def test_calendar_and_join_links_come_from_vars_unless_given():
 
 
 def test_slot_vars_override_meeting_vars():
-    ctx = build_context(make_meeting(), occurrence(vars={"join_url": "https://slot"}), agenda(), Links())
+    ctx = build_context(make_meeting(), occurrence(vars={"join_url": "https://slot"}), agenda(), Links(), "T")
     assert ctx["vars"]["join_url"] == "https://slot" and ctx["links"].join == "https://slot"
 
 
-def test_context_without_a_title_renders_the_meetings_title():
+def test_the_context_carries_the_rendered_title():
     assert context()["title"] == "OpenJS Foundation Security Collab Space Meeting 2023-09-11"
 
 
@@ -232,12 +243,23 @@ def test_title_sees_name_date_meeting_occurrence_and_vars():
 
 def meeting_file(tmp_path: Path, title: str) -> Path:
     path = tmp_path / "m.toml"
-    path.write_text(f'name = "M"\nrepo = "o/r"\ntitle = "{title}"\n\n[notes]\npath = "x"\n', encoding="utf-8")
+    path.write_text(
+        f'name = "M"\nrepo = "o/r"\ntitle = "{title}"\n\n[notes]\npath = "x"\n\n'
+        '[schedule]\ntimezone = "UTC"\nstart = 2024-01-01T12:00:00\n\n[agenda]\nlabel = "a"\n',
+        encoding="utf-8",
+    )
     return path
 
 
+def loaded(path: Path):
+    """The meeting as `config` loads it from its file, with the lines of its settings."""
+    meeting, problems = config.load_meeting(path, lambda name: True)
+    assert problems == [] and meeting is not None
+    return meeting
+
+
 def test_title_errors_point_at_the_title_setting(tmp_path):
-    meeting = make_meeting(source=meeting_file(tmp_path, "{{ nope }}"), title="{{ nope }}")
+    meeting = dataclasses.replace(loaded(meeting_file(tmp_path, "{{ nope }}")), title="{{ nope }}")
     with pytest.raises(RenderError) as caught:
         Renderer().title(meeting, occurrence())
     assert str(caught.value) == f"{tmp_path / 'm.toml'}:3: 'nope' is undefined"
@@ -266,21 +288,21 @@ def test_notes_path_renders_the_default():
     ],
 )
 def test_notes_path_must_stay_inside_the_repository(tmp_path, template, message):
-    meeting = make_meeting(source=meeting_file(tmp_path, "t"))
+    meeting = loaded(meeting_file(tmp_path, "t"))
     with pytest.raises(RenderError) as caught:
-        Renderer().path(template, build_context(meeting, occurrence(), agenda(), Links()))
+        Renderer().path(template, build_context(meeting, occurrence(), agenda(), Links(), "t"))
     assert caught.value.message.startswith(message.split("{")[0])
     assert caught.value.line == 6 and caught.value.template == str(meeting.source)
 
 
-def test_render_string_reports_its_own_line():
+def test_a_template_error_names_its_own_line(tmp_path):
     with pytest.raises(RenderError) as caught:
-        Renderer().render_string("a\nb\n{{ missing }}", context())
-    assert (caught.value.template, caught.value.line) == (render.STRING_TEMPLATE, 3)
+        render_text(tmp_path, "a\nb\n{{ missing }}")
+    assert (caught.value.template, caught.value.line) == (str(tmp_path / "probe.txt.j2"), 3)
 
 
-def test_render_string_accepts_a_plain_mapping():
-    assert Renderer().render_string("{{ a|series }}", {"a": ["x", "y", "z"]}) == "x, y and z"
+def test_series_joins_any_list(tmp_path):
+    assert render_text(tmp_path, "{{ ['x', 'y', 'z']|series }}") == "x, y and z"
 
 
 @pytest.mark.parametrize(
@@ -293,20 +315,20 @@ def test_render_string_accepts_a_plain_mapping():
         ("{{ '<b>\n'|plain }}", "&lt;b&gt;"),
     ],
 )
-def test_filters(source, expected):
-    assert Renderer().render_string(source, context()) == expected
+def test_filters(tmp_path, source, expected):
+    assert render_text(tmp_path, source) == expected
 
 
-def test_an_unknown_zone_is_a_render_error():
+def test_an_unknown_zone_is_a_render_error(tmp_path):
     with pytest.raises(RenderError, match="unknown time zone 'Mars/Base'"):
-        Renderer().render_string("{{ occurrence.start|tz('Mars/Base') }}", context())
+        render_text(tmp_path, "{{ occurrence.start|tz('Mars/Base') }}")
 
 
-def test_undefined_names_are_errors():
+def test_undefined_names_are_errors(tmp_path):
     with pytest.raises(RenderError, match="'nope' is undefined"):
-        Renderer().render_string("{{ nope }}", context())
+        render_text(tmp_path, "{{ nope }}")
     with pytest.raises(RenderError, match="has no attribute 'nope'"):
-        Renderer().render_string("{{ links.nope }}", context())
+        render_text(tmp_path, "{{ links.nope }}")
 
 
 @pytest.mark.parametrize(
@@ -321,14 +343,14 @@ def test_undefined_names_are_errors():
         "{{ ().__class__.__bases__[0].__subclasses__() }}",
     ],
 )
-def test_sandbox_keeps_python_internals_out_of_reach(source):
+def test_sandbox_keeps_python_internals_out_of_reach(tmp_path, source):
     with pytest.raises(RenderError):
-        Renderer().render_string(source, context())
+        render_text(tmp_path, source)
 
 
-def test_any_python_error_in_a_template_is_a_render_error():
+def test_any_python_error_in_a_template_is_a_render_error(tmp_path):
     with pytest.raises(RenderError, match="ZeroDivisionError"):
-        Renderer().render_string("{{ 1 / 0 }}", context())
+        render_text(tmp_path, "{{ 1 / 0 }}")
 
 
 def test_render_errors_in_template_files_name_the_file_and_line(tmp_path):
@@ -379,19 +401,19 @@ def google_meeting(**overrides):
 
 
 def test_the_default_templates_pass_the_check():
-    assert Renderer().check_templates(google_meeting()) == []
-    assert render.check_templates(google_meeting(notes=NotesConfig(NotesProvider.HACKMD))) == []
+    assert check_templates(Renderer(), google_meeting()) == []
+    assert check_templates(Renderer(), google_meeting(notes=NotesConfig(NotesProvider.HACKMD))) == []
 
 
 def test_check_reports_a_broken_template_as_file_and_line(tmp_path):
     (tmp_path / "notes.md.j2").write_text("# {{ name }}\n\n{% if %}\n")
-    problems = Renderer(tmp_path).check_templates(make_meeting())
+    problems = check_templates(Renderer(tmp_path), make_meeting())
     assert [str(problem) for problem in problems] == [f"{tmp_path / 'notes.md.j2'}:3: Expected an expression, got 'end of statement block'"]
 
 
 def test_check_reports_a_sandbox_escape(tmp_path):
     (tmp_path / "event.txt.j2").write_text("Agenda\n{{ cycler.__init__.__globals__ }}\n")
-    problems = Renderer(tmp_path).check_templates(google_meeting())
+    problems = check_templates(Renderer(tmp_path), google_meeting())
     assert len(problems) == 1
     assert (problems[0].file, problems[0].line) == (tmp_path / "event.txt.j2", 2)
     assert "unsafe" in problems[0].message
@@ -399,7 +421,7 @@ def test_check_reports_a_sandbox_escape(tmp_path):
 
 def test_check_reports_a_template_without_the_agenda_region(tmp_path):
     (tmp_path / "issue.md.j2").write_text("{% for group in agenda.groups %}{{ group.repo|md }}\n{% endfor %}")
-    problems = Renderer(tmp_path).check_templates(make_meeting())
+    problems = check_templates(Renderer(tmp_path), make_meeting())
     assert len(problems) == 1 and problems[0].file == tmp_path / "issue.md.j2"
     assert problems[0].message.endswith("has no agenda region (<!-- meeting-bot:agenda:start --> ... "
                                         "<!-- meeting-bot:agenda:end -->); the bot could not refresh the agenda")
@@ -411,27 +433,27 @@ def test_check_reports_a_template_without_the_agenda_region(tmp_path):
 ])
 def test_check_reports_titles_placed_without_escaping(tmp_path, name, text):
     (tmp_path / name).write_text(text)
-    problems = Renderer(tmp_path).check_templates(google_meeting())
+    problems = check_templates(Renderer(tmp_path), google_meeting())
     assert len(problems) == 1 and problems[0].file == tmp_path / name
     assert "without |" in problems[0].message
 
 
 def test_check_reports_a_bad_title_and_a_bad_path(tmp_path):
     source = meeting_file(tmp_path, "{{ nope }}")
-    meeting = make_meeting(source=source, title="{{ nope }}", notes=NotesConfig(path="../{{ date }}.md"))
-    problems = Renderer().check_templates(meeting)
+    meeting = dataclasses.replace(loaded(source), title="{{ nope }}", notes=NotesConfig(path="../{{ date }}.md"))
+    problems = check_templates(Renderer(), meeting)
     assert [(problem.file, problem.line) for problem in problems] == [(source, 3), (source, 6)]
 
 
 def test_check_leaves_missing_templates_to_the_config_check(tmp_path):
     meeting = make_meeting(issue=IssueConfig(template="absent.md.j2"))
-    assert Renderer(tmp_path).check_templates(meeting) == []
+    assert check_templates(Renderer(tmp_path), meeting) == []
 
 
 def test_check_skips_notes_and_event_that_are_not_used(tmp_path):
     (tmp_path / "notes.md.j2").write_text("{{ broken")
     (tmp_path / "event.txt.j2").write_text("{{ broken")
-    assert Renderer(tmp_path).check_templates(make_meeting(notes=NotesConfig(NotesProvider.NONE))) == []
+    assert check_templates(Renderer(tmp_path), make_meeting(notes=NotesConfig(NotesProvider.NONE))) == []
 
 
 def test_sample_occurrence_for_a_feed_or_a_bad_zone():
@@ -487,7 +509,7 @@ def test_context_is_read_only():
         context().values["title"] = "x"  # type: ignore[index]
 
 
-def test_meeting_source_that_cannot_be_read_reports_line_one(tmp_path):
+def test_a_setting_without_a_known_line_reports_line_one(tmp_path):
     meeting = make_meeting(source=tmp_path / "absent.toml", title="{{ nope }}")
     with pytest.raises(RenderError) as caught:
         Renderer().title(meeting, occurrence())
@@ -495,6 +517,6 @@ def test_meeting_source_that_cannot_be_read_reports_line_one(tmp_path):
 
 
 @pytest.mark.parametrize("source", ["{{ vars.update({'a': 1}) }}", "{{ agenda.orgs.__len__() }}", "{% set x = [] %}{{ x.append(1) }}"])
-def test_templates_cannot_change_anything(source):
+def test_templates_cannot_change_anything(tmp_path, source):
     with pytest.raises(RenderError):
-        Renderer().render_string(source, context())
+        render_text(tmp_path, source)

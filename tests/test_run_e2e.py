@@ -22,7 +22,7 @@ from bot.apply import (
     DRY_UPDATE_ISSUE,
     DRY_UPDATE_NOTES,
 )
-from bot.cli import CHECK_FAILED, CHECK_OK
+from bot.commands import CHECK_FAILED, CHECK_OK
 from bot.config import UNKNOWN_ZONE
 from tests.conftest import ROOT
 from tests.e2e import (
@@ -286,7 +286,7 @@ def test_concurrent_runs_end_with_one_open_issue(world):
 
 def test_a_failing_meeting_is_one_clear_line_and_the_others_still_run(world):
     world.meeting("broken", repo="acme/missing")
-    result = world.run("run")
+    result = world.run("run", process=True)  # the exit code of the process
     assert result.returncode == 1
     expected = "broken: " + NOT_FOUND.format(what="listing issues of acme/missing")
     assert summary(result, "broken") == [expected]
@@ -341,7 +341,7 @@ def test_an_off_schedule_date_fails_naming_the_nearest_occurrences_unless_forced
 
 
 def test_check_accepts_the_example_config(bot):
-    result = bot("check", "--config", str(ROOT / "config"))
+    result = bot.spawn("check", "--config", str(ROOT / "config"))
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines() == [CHECK_OK.format(count=1, names="security-collab-space")]
 
@@ -349,7 +349,7 @@ def test_check_accepts_the_example_config(bot):
 def test_check_reports_each_problem_as_file_and_line(world):
     path = world.meeting(schedule={"timezone": "Mars/Olympus_Mons"})
     line = 1 + path.read_text().splitlines().index('timezone = "Mars/Olympus_Mons"')
-    result = world.run("check")
+    result = world.run("check", process=True)
     assert result.returncode == 2
     message = UNKNOWN_ZONE.format(key="schedule.timezone", value="Mars/Olympus_Mons")
     assert result.stdout.splitlines() == [f"{path}:{line}: {message}", CHECK_FAILED.format(count=1)]

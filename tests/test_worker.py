@@ -10,27 +10,52 @@ import time
 from bot import worker as worker_mod
 from bot.worker import Worker
 
-TICK = dt.timedelta(seconds=0.05)
+EVERY = dt.timedelta(minutes=15)
 
 
-def _stop_after(w: Worker, passes: int) -> threading.Thread:
-    def watch():
-        while w.passes < passes:
-            time.sleep(0.01)
-        w.stop.set()
+class Clock:
+    """A monotonic clock that moves only when the worker waits: the loop runs without sleeping."""
 
-    thread = threading.Thread(target=watch, daemon=True)
-    thread.start()
-    return thread
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        self.now += seconds
+        return False
+
+
+def worker(one_pass, clock: Clock, passes: int, took: float = 0.0) -> Worker:
+    """A worker on `clock` that stops itself after `passes` passes, each taking `took` seconds."""
+
+    def counted() -> None:
+        clock.now += took
+        try:
+            one_pass()
+        finally:
+            if w.passes >= passes:
+                w.stop.set()
+
+    w = Worker(counted, EVERY, clock=clock, wait=clock.wait)
+    return w
 
 
 def test_first_pass_at_start_then_every_interval():
-    calls = []
-    w = Worker(lambda: calls.append(time.monotonic()), TICK)
-    _stop_after(w, 3)
+    clock, calls = Clock(), []
+    w = worker(lambda: calls.append(clock()), clock, passes=3)
     assert w.run(install_signals=False) == 0
-    assert len(calls) >= 3
-    assert all(b - a >= 0.04 for a, b in zip(calls, calls[1:]))
+    assert calls == [1000.0, 1000.0 + 900, 1000.0 + 1800]
+
+
+def test_the_interval_runs_from_the_end_of_a_pass_and_a_long_pass_is_followed_at_once():
+    clock, calls = Clock(), []
+    w = worker(lambda: calls.append(clock()), clock, passes=3, took=1000.0)  # each pass outlasts the interval
+    assert w.run(install_signals=False) == 0
+    assert calls == [2000.0, 3000.0, 3000.0 + 900 + 1000]  # the first due time passed during the first pass
 
 
 def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog):
@@ -41,12 +66,12 @@ def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog):
         if failure:
             raise failure
 
-    w = Worker(one_pass, TICK)
-    _stop_after(w, 2)
+    clock = Clock()
+    w = worker(one_pass, clock, passes=2)
     with caplog.at_level(logging.ERROR, logger="meeting_bot"):
         assert w.run(install_signals=False) == 0
     assert worker_mod.PASS_FAILED.format(kind="RuntimeError", message="GitHub is down") in caplog.text
-    assert w.passes >= 2
+    assert w.passes == 2 and clock.waits == [900.0]
 
 
 def test_a_stop_during_a_long_wait_ends_the_worker_promptly():

@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from bot.adapters.retry import Policy
-from bot.model import CalendarProvider, Meeting, NotesProvider
-from bot.ports import Services, WriteGuard
+from bot.model import Agenda, CalendarProvider, IssueRecord, Meeting, NotesProvider
+from bot.ports import Access, AgendaSource, IssueStore, Services, WriteGuard
 from bot.settings import Settings
 
 
-class _Lazy:
-    """Builds the wrapped adapter on the first attribute access."""
+class _IssuesOnFirstUse:
+    """The issue store, its GitHub client built on the first call (commands that need none stay offline)."""
 
-    def __init__(self, factory) -> None:
-        self._factory = factory
-        self._target = None
+    def __init__(self, make: Callable[[], IssueStore]) -> None:
+        self._make = functools.cache(make)
 
-    def __getattr__(self, name: str):
-        if self._target is None:
-            self._target = self._factory()
-        return getattr(self._target, name)
+    def access(self, repo: str) -> Access | None:
+        return self._make().access(repo)
+
+    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+        return self._make().find(repo, keys, since)
+
+    def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
+        return self._make().create(repo, title, body, labels)
+
+    def get(self, repo: str, number: int) -> IssueRecord:
+        return self._make().get(repo, number)
+
+    def update_body(self, repo: str, number: int, body: str) -> IssueRecord:
+        return self._make().update_body(repo, number, body)
+
+    def close(self, repo: str, number: int, comment: str) -> None:
+        self._make().close(repo, number, comment)
 
 
 def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[float], None] = time.sleep) -> Services:
@@ -64,8 +77,8 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
 
     feeds = policy()
     return Services(
-        agenda=_Lazy(lambda: _AgendaByInstallation(clients(), github_calls())),
-        issues=_Lazy(lambda: _issues(clients(), github_calls(), me)),
+        agenda=_AgendaByInstallation(clients, github_calls),
+        issues=_IssuesOnFirstUse(lambda: _issues(clients(), github_calls(), me)),
         notes=lambda meeting: _notes(meeting, clients, github_calls, settings, policy),
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
         fetch_feed=lambda url: _fetch_feed(url, settings, feeds),
@@ -74,18 +87,18 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
 
 
 class _AgendaByInstallation:
-    """The agenda source of each meeting's installation: one search adapter per client."""
+    """The agenda source of each meeting's installation: one search adapter per client, built on first use."""
 
-    def __init__(self, clients, calls) -> None:
+    def __init__(self, clients: Callable[[], Any], calls: Callable[[], Any]) -> None:
         self._clients, self._calls = clients, calls
-        self._sources: dict[int, object] = {}
+        self._sources: dict[int, AgendaSource] = {}
 
-    def collect(self, meeting: Meeting):
+    def collect(self, meeting: Meeting) -> Agenda:
         from bot.adapters.github_agenda import GitHubAgenda
 
-        client = self._clients.for_repo(meeting.repo)
+        client = self._clients().for_repo(meeting.repo)
         if id(client) not in self._sources:
-            self._sources[id(client)] = GitHubAgenda(client, self._calls)
+            self._sources[id(client)] = GitHubAgenda(client, self._calls())
         return self._sources[id(client)].collect(meeting)
 
 

@@ -116,5 +116,6 @@ def _decode(text: str) -> Any:
 
 
 def _url(requester: Requester, path: str, params: Mapping[str, Any] | None) -> str:
-    query = "&".join(f"{k}={params[k]}" for k in sorted(params or {}))
+    given = params or {}
+    query = "&".join(f"{k}={given[k]}" for k in sorted(given))
     return f"{requester.base_url}{path}?{query}"

@@ -129,9 +129,11 @@ def _within(work, deadline: float, shown: str) -> bytes:
     helper.join(deadline)
     if helper.is_alive():
         raise FeedError(MSG_DEADLINE.format(url=shown, deadline=deadline))
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    error, value = outcome.get("error"), outcome.get("value")
+    if isinstance(error, BaseException):
+        raise error
+    assert isinstance(value, bytes)
+    return value
 
 
 class _Fetch:
@@ -198,7 +200,7 @@ class _Fetch:
 
 def _addresses(host: str) -> list[str]:
     """Every address the system resolver gives for `host`."""
-    return [info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
 
 
 def _public(address: str) -> bool:

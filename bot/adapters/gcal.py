@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot.model import EventRecord
-from bot.plan import EVENT_EXTRA_PROPERTY, EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
+from bot.markers import EVENT_EXTRA_PROPERTY, EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
 from bot.ports import EventDraft, Forbidden, NotFound, RateLimited, ServiceError
 from bot.settings import Settings
 

@@ -60,9 +60,11 @@ def _check_app_key(key: str) -> None:
 
 
 def _app(settings: Settings) -> Auth.AppAuth:
-    _check_app_key(settings.github_app_private_key.reveal())
+    app_id, key = settings.github_app_id, settings.github_app_private_key
+    assert app_id is not None and key is not None  # an App's client is made only when both are set
+    _check_app_key(key.reveal())
     with github_errors("GitHub App"):
-        return Auth.AppAuth(settings.github_app_id, settings.github_app_private_key.reveal())
+        return Auth.AppAuth(app_id, key.reveal())
 
 
 def installation_for(settings: Settings, repo: str, calls: Calls | None = None) -> int:

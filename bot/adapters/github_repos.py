@@ -42,6 +42,12 @@ def repo_data(requester, repo: str, cache: ETagCache | None = None) -> Mapping:
     return data
 
 
+def forget() -> None:
+    """Drop what this process learned (for tests that run the command several times in one process)."""
+    with _lock:
+        _known.clear()
+
+
 def visibility(data: Mapping) -> str | None:
     """`public`, `internal` or `private`; None for a repository that could not be read."""
     if not data:

@@ -79,8 +79,10 @@ class RepoNotes:
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord:
         """A PUT with the sha it replaces: a repeat after it was carried out is refused (409), never applied twice."""
         repo = self._client.get_repo(meeting.repo)
+        sha = record.version
+        assert sha is not None  # find, create and reload always give the blob's sha
         result = self._put(
-            meeting, record.ref, record.version, lambda: repo.update_file(record.ref, message, content, record.version)
+            meeting, record.ref, record.version, lambda: repo.update_file(record.ref, message, content, sha)
         )
         return NotesRecord(url=record.url, content=content, ref=record.ref, version=result["content"].sha)
 

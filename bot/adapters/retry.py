@@ -82,7 +82,7 @@ class Policy:
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(repeatable),
-            wait=lambda state: self._wait(classify(state.outcome.exception()), state),
+            wait=lambda state: self._wait(classify(_failure(state)), state),
             stop=self._stop,
             sleep=self._sleep,
             before=lambda state: self._before(kind),
@@ -116,3 +116,11 @@ class Policy:
     def _stop(self, state: tenacity.RetryCallState) -> bool:
         """Stop when the attempts are used up or the next wait does not fit in the budget."""
         return state.attempt_number >= ATTEMPTS or state.idle_for + state.upcoming_sleep > self.budget
+
+
+def _failure(state: tenacity.RetryCallState) -> BaseException:
+    """The exception of the attempt being retried (tenacity waits only after a failed one)."""
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    assert error is not None
+    return error
