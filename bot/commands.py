@@ -1,4 +1,4 @@
-"""The commands behind the CLI: run, worker, check, agenda, next."""
+"""The commands behind the CLI: run, worker, check, agenda, next, publish."""
 
 from __future__ import annotations
 
@@ -129,3 +129,17 @@ def _from(ctx: Context, meeting) -> dt.datetime:
         return ctx.clock()
     zone = zoneinfo.ZoneInfo(meeting.timezone)
     return dt.datetime.combine(ctx.args.from_date, dt.time(0, 0), zone)
+
+
+def cmd_publish(ctx: Context) -> int:
+    from bot.publish import PublishError, PublishRequest, publish
+
+    meetings, renderer = ctx.load(templates=True)
+    if ctx.args.weeks < 1:
+        raise UsageError("--weeks must be at least 1")
+    request = PublishRequest(ctx.args.out, ctx.args.weeks, ctx.args.url)
+    try:
+        done = publish(meetings, ctx.services(meetings), renderer, request, ctx.clock(), _print)
+    except PublishError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK if done else EXIT_FAILED
