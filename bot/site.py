@@ -16,7 +16,7 @@ import recurring_ical_events
 
 from bot import escape, ical
 from bot import occurrences as occ_mod
-from bot.feeds import STATUS_CANCELLED, FeedError, parse_calendar
+from bot.feeds import STATUS_CANCELLED, parse_calendar
 from bot.model import Agenda, IssueRecord, Meeting, Occurrence
 from bot.render import Links, Renderer, build_context
 
@@ -30,7 +30,6 @@ RESERVED_IDS = frozenset({"calendar"})  # calendar.ics is the feed of all meetin
 ALL_FEED_NAME = "Meetings"
 WEB_SCHEMES = ("http", "https")
 WEBCAL = "webcal"
-MSG_FEED_CANCELLATIONS = "cannot read the cancelled events of {url}: {reason}"
 
 
 @dataclass(frozen=True)
@@ -88,11 +87,9 @@ def _feed_cancelled(meeting: Meeting, after: dt.datetime, until: dt.datetime, fe
     for slot in meeting.slots:
         if not slot.ics_url or slot.ics_url not in feeds:
             continue
-        try:
-            events = recurring_ical_events.of(parse_calendar(feeds[slot.ics_url])).between(after, until)
-            found += [_cancelled(meeting, slot, event) for event in events if _is_cancelled(event, slot.ics_match)]
-        except (KeyError, ValueError, AttributeError) as error:
-            raise FeedError(MSG_FEED_CANCELLATIONS.format(url=slot.ics_url, reason=type(error).__name__)) from None
+        # The same text and window that `occurrences` has just expanded: its errors were raised there.
+        events = recurring_ical_events.of(parse_calendar(feeds[slot.ics_url])).between(after, until)
+        found += [_cancelled(meeting, slot, event) for event in events if _is_cancelled(event, slot.ics_match)]
     return [occ for occ in found if after <= occ.start < until]
 
 
