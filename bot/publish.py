@@ -180,10 +180,17 @@ def _write_changed(out: Path, files: Mapping[str, bytes]) -> list[str]:
             path = out / name
             if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
                 continue
-            temporary = out / f".{name}.{os.getpid()}.tmp"
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
+            _replace(out / f".{name}.{os.getpid()}.tmp", path, data)
             written.append(name)
     except OSError as exc:
         raise PublishError(CANNOT_WRITE.format(out=out, name=name, reason=exc.strerror or type(exc).__name__)) from None
     return written
+
+
+def _replace(temporary: Path, path: Path, data: bytes) -> None:
+    """`path` holds `data` whole, or is left as it was (and no temporary file stays behind)."""
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -216,3 +216,20 @@ def test_an_out_that_is_a_file_is_refused(site):
     assert result.returncode == EXIT_USAGE
     assert publish.NOT_A_DIRECTORY.format(out=site.out) in result.stderr
     assert os.path.isfile(site.out)
+
+
+def test_a_broken_page_template_is_a_usage_error_naming_its_line(site, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "index.html.j2").write_text("<p>\n{{ meetings[0].nope.deeper }}\n")
+    result = site.publish("--templates", str(templates))
+    assert result.returncode == EXIT_USAGE
+    assert f"{templates / 'index.html.j2'}:2: " in result.stderr
+    assert not site.out.exists()
+
+
+def test_a_file_in_the_way_is_a_usage_error_and_leaves_no_temporary_file(site):
+    (site.out / "index.html").mkdir(parents=True)
+    result = site.publish()
+    assert result.returncode == EXIT_USAGE and "cannot write index.html" in result.stderr
+    assert sorted(p.name for p in site.out.iterdir()) == ["index.html"]
