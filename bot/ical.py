@@ -1,11 +1,10 @@
-"""The published iCalendar feeds: one VEVENT per occurrence, revised only when it changes.
+"""The published iCalendar feeds: one VEVENT per occurrence, revised only when it changes."""
 
-Each event's UID derives from the bot's artifact key and the meeting repository, so it is the same
-on every run and machine. SEQUENCE and LAST-MODIFIED come from the previous feed when the event is
-unchanged (the digest of its content, kept in X-MEETING-BOT-DIGEST, is the same), and rise by one
-and to `now` when it changed. The previous feed is untrusted input: an event in it counts only when
-its UID, SEQUENCE, LAST-MODIFIED, digest and times pass the checks of `read_previous`.
-"""
+# Each event's UID derives from the bot's artifact key and the meeting repository, so it is the same
+# on every run and machine. SEQUENCE and LAST-MODIFIED come from the previous feed when the event is
+# unchanged (the digest of its content, kept in X-MEETING-BOT-DIGEST, is the same), and rise by one
+# and to `now` when it changed. The previous feed is untrusted input: an event in it counts only when
+# its UID, SEQUENCE, LAST-MODIFIED, digest and times pass the checks of `read_previous`.
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""`meeting-bot publish`: reads each meeting's schedule, agenda and issues, and writes the static site.
+"""`meeting-bot publish`: reads each meeting's schedule, agenda and issues, and writes the static site."""
 
-It only reads (feeds, one agenda collection per meeting, the issues listing of the meeting
-repository) and writes nothing unless every meeting was read: a failed read leaves the previous
-site as it was. Each file is written whole (a temporary file, then a rename), and only when its
-bytes change, so a publish with nothing new writes nothing.
-"""
+# It only reads (feeds, one agenda collection per meeting, the issues listing of the meeting
+# repository) and writes nothing unless every meeting was read: a failed read leaves the previous
+# site as it was. Each file is written whole (a temporary file, then a rename), and only when its
+# bytes change, so a publish with nothing new writes nothing.
 
 from __future__ import annotations
 

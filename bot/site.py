@@ -1,7 +1,6 @@
-"""The published site's content: which occurrences, cancelled or not, with their links and agenda.
+"""The published site's content: which occurrences, cancelled or not, with their links and agenda."""
 
-Pure: the shell (`bot.publish`) reads the agenda and the bot's issues and writes the files.
-"""
+# Pure: the shell (`bot.publish`) reads the agenda and the bot's issues and writes the files.
 
 from __future__ import annotations
 
