@@ -233,3 +233,28 @@ def test_a_file_in_the_way_is_a_usage_error_and_leaves_no_temporary_file(site):
     result = site.publish()
     assert result.returncode == EXIT_USAGE and "cannot write index.html" in result.stderr
     assert sorted(p.name for p in site.out.iterdir()) == ["index.html"]
+
+
+def test_a_previous_feed_that_is_a_link_or_too_big_is_not_read_and_a_link_is_replaced_not_followed(site, tmp_path):
+    target = tmp_path / "elsewhere.ics"
+    target.write_bytes(by_uid_text(KEY, sequence=3, modified="20240301T000000Z"))
+    site.out.mkdir()
+    (site.out / "calendar.ics").symlink_to(target)
+    (site.out / f"{MEETING_ID}.ics").write_bytes(b"x" * (publish.MAX_PREVIOUS_BYTES + 1))
+    result = site.publish()
+    assert result.returncode == EXIT_OK, result.stderr
+    assert publish.PREVIOUS_NOT_FILE.format(name=site.out / "calendar.ics") in result.stderr
+    assert publish.PREVIOUS_TOO_BIG.format(name=site.out / f"{MEETING_ID}.ics", limit=publish.MAX_PREVIOUS_BYTES) in result.stderr
+    assert not (site.out / "calendar.ics").is_symlink()
+    assert b"SEQUENCE:3" in target.read_bytes()  # the link's target is untouched
+    assert int(by_uid(site.file("calendar.ics"))[ical.uid(REPO, KEY)]["SEQUENCE"]) == 0
+
+
+def test_hackmd_notes_without_a_token_only_lose_their_link(site):
+    site.world.meeting(notes={"provider": "hackmd"}, schedule={"skip_dates": [dt.date.fromisoformat(SKIPPED)]})
+    number = bot_issue(site.world, KEY)
+    result = site.publish()
+    assert result.returncode == EXIT_OK, result.stderr
+    meeting = next(m for m in site.document()["meetings"] if m["id"] == MEETING_ID)
+    (first,) = [o for o in meeting["occurrences"] if o["key"] == KEY]
+    assert first["links"]["issue"].endswith(f"/issues/{number}") and first["links"]["notes"] is None
