@@ -135,8 +135,6 @@ def cmd_publish(ctx: Context) -> int:
     from bot.publish import PublishError, PublishRequest, publish
 
     meetings, renderer = ctx.load(templates=True)
-    if ctx.args.weeks < 1:
-        raise UsageError("--weeks must be at least 1")
     request = PublishRequest(ctx.args.out, ctx.args.weeks, ctx.args.url)
     try:
         done = publish(meetings, ctx.services(meetings), renderer, request, ctx.clock(), _print)

@@ -34,6 +34,8 @@ MEETING_FAILED = "{id}: {message}"
 NOTHING_WRITTEN = "nothing was written: {count} meeting(s) could not be read"
 NOT_A_DIRECTORY = "--out {out}: not a directory"
 BAD_URL = "--url {url!r}: not an absolute http(s) URL"
+BAD_WEEKS = "--weeks must be from 1 to {most}"
+MAX_WEEKS = 104  # two years, as far ahead as schedules are searched
 CANNOT_WRITE = "--out {out}: cannot write {name}: {reason}"
 RESERVED_ID = "meeting {id!r}: {file} is the feed of all meetings; rename the meeting file to publish it"
 PREVIOUS_TOO_BIG = "{name}: larger than {limit} bytes, so its revisions are not carried over"
@@ -83,6 +85,8 @@ def publish(
 
 def _check(request: PublishRequest, meetings: Sequence[Meeting]) -> None:
     out = request.out
+    if not 1 <= request.weeks <= MAX_WEEKS:
+        raise PublishError(BAD_WEEKS.format(most=MAX_WEEKS))
     if request.base_url is not None and site.web_url(request.base_url) is None:
         raise PublishError(BAD_URL.format(url=request.base_url))
     for meeting in meetings:

@@ -201,7 +201,8 @@ def test_a_meeting_that_cannot_be_read_fails_and_nothing_is_written(site):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--weeks", "0"), "--weeks must be at least 1"),
+    (("--weeks", "0"), publish.BAD_WEEKS.format(most=publish.MAX_WEEKS)),
+    (("--weeks", "105"), publish.BAD_WEEKS.format(most=publish.MAX_WEEKS)),
     (("--url", "javascript:alert(1)"), publish.BAD_URL.format(url="javascript:alert(1)")),
 ])
 def test_usage_errors_exit_2(site, args, message):
