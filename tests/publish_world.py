@@ -16,6 +16,7 @@ import pytest
 import recurring_ical_events
 
 from bot import markers
+from tests.doubles.github import DEFAULT_TOKEN
 from tests.e2e import NOW, OTHER, REPO, World, world  # noqa: F401 (the fixture)
 
 NOW_MOMENT = dt.datetime.fromisoformat(NOW.replace("Z", "+00:00"))
@@ -120,12 +121,13 @@ class Site:
     feed: FeedServer
     out: Path
 
-    def publish(self, *args: str, now: str = NOW, out: Path | None = None):
+    def publish(self, *args: str, now: str = NOW, out: Path | None = None, token: str = DEFAULT_TOKEN):
+        """`meeting-bot publish`; `token=""` for none (GitHub's anonymous search limit is 10 a minute)."""
         env = {"MEETING_BOT_ALLOW_PRIVATE_FEEDS": "1"}
         result = self.world.bot(
             "publish", "--out", str(out or self.out), "--weeks", str(WEEKS), *args,
             "--config", str(self.world.config), "--now", now,
-            env={**self.world._env(""), **env},
+            env={**self.world._env(token), **env},
         )
         assert "Traceback" not in result.stderr, result.stderr
         return result
