@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     nxt.add_argument("--format", choices=("text", "json"), default="text")
     matrix = sub.add_parser("matrix", parents=[common], help="print a GitHub Actions matrix of N shards")
     matrix.add_argument("--shards", type=_shard_count, required=True, metavar="N")
+    publish = sub.add_parser("publish", parents=[common], help="write the static site: page, iCalendar feeds, JSON")
+    publish.add_argument("--out", required=True, type=Path, metavar="DIR", help="where the site goes")
+    publish.add_argument("--weeks", type=int, default=8, metavar="N", help="weeks ahead on the page (default 8)")
+    publish.add_argument("--url", metavar="URL", help="the site's public URL, for webcal:// and https subscribe links")
     return parser
 
 
@@ -138,6 +142,8 @@ def _dispatch(args: argparse.Namespace, settings: settings_mod.Settings, clock: 
             return commands.agenda(app)
         case "matrix":
             return commands.matrix(app)
+        case "publish":
+            return commands.publish(app)
         case _:  # "next": argparse accepts no other command
             return commands.next_(app)
 

@@ -1,4 +1,4 @@
-"""The commands behind the CLI: run, a worker's pass, matrix, check, agenda, next; each returns its exit code."""
+"""The commands behind the CLI: run, a worker's pass, matrix, check, agenda, next, publish; each returns its exit code."""
 
 from __future__ import annotations
 
@@ -155,3 +155,15 @@ def _from(app: App, meeting: Meeting) -> dt.datetime:
         return app.clock()
     zone = zoneinfo.ZoneInfo(meeting.timezone)
     return dt.datetime.combine(app.args.from_date, dt.time(0, 0), zone)
+
+
+def publish(app: App) -> int:
+    from bot.publish import PublishError, PublishRequest, publish as write_site
+
+    meetings = app.load(templates=True)
+    request = PublishRequest(app.args.out, app.args.weeks, app.args.url)
+    try:
+        done = write_site(meetings, app.services(meetings), app.renderer, request, app.clock(), _print)
+    except PublishError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_OK if done else EXIT_FAILED

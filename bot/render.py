@@ -240,6 +240,11 @@ class Renderer:
     def event(self, ctx: Context) -> str:
         return self._file(ctx.meeting.calendar.template, ctx.values)
 
+    def page(self, name: str, values: Mapping[str, object]) -> str:
+        """An HTML page (`publish`): the same sandbox and filters, with HTML autoescaping on."""
+        with _errors(lambda: (name, 1)):
+            return self.env.overlay(autoescape=True).get_template(name).render(values)
+
     def path(self, template_str: str, ctx: Context) -> str:
         """The notes file's path in the repository, checked to stay inside it."""
         path = self._inline(template_str, ctx.values, ctx.meeting, PATH_SETTING)
