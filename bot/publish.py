@@ -21,7 +21,7 @@ from bot.logs import LOGGER
 from bot.model import Agenda, IssueRecord, Meeting, NotesProvider
 from bot.plan import notes_ref, survivor
 from bot.ports import ServiceError, Services
-from bot.render import Links, RenderError, Renderer, build_context
+from bot.render import RenderError, Renderer
 
 log = logging.getLogger(LOGGER)
 
@@ -153,8 +153,7 @@ def _notes(meeting: Meeting, services: Services, renderer, scheduled, issues) ->
         issue = issues.get(item.occurrence.key)
         if issue is None or store is None:
             continue
-        ctx = build_context(meeting, item.occurrence, empty, Links(), renderer.title(meeting, item.occurrence))
-        url = store.url_for(meeting, notes_ref(meeting, item.occurrence, renderer, ctx, issue))
+        url = store.url_for(meeting, notes_ref(meeting, item.occurrence, empty, renderer, issue))
         if url:
             links[item.occurrence.key] = url
     return links

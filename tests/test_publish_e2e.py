@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from bot import ical, publish
-from bot.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from bot.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from tests.conftest import ROOT
 from tests.e2e import DATE, KEY, MEETING_ID, REPO
 from tests.publish_world import (
