@@ -179,7 +179,7 @@ def test_a_token_that_cannot_read_discussions_is_one_warning_and_the_issues_stil
         result = collect(gh, token=NO_DISCUSSIONS_TOKEN)
     warning = discussions.UNAVAILABLE.format(reason=discussions.NO_ACCESS)
     assert [i.number for i in result.items] == [issue]
-    assert result.warnings == (warning,) and caplog.messages == [warning]
+    assert result.warnings == (warning,) and caplog.messages == []  # the runner logs it, once
     assert len(graphql_requests(gh)) == 1
 
 

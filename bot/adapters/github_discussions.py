@@ -171,6 +171,6 @@ def _classified(exc: GithubException, what: str, url: str) -> Exception:
 
 
 def _warn(warnings: list[str], message: str) -> None:
-    log.warning(message)
+    """A warning for the agenda: the runner logs it once, naming the meeting; `agenda` prints it."""
     warnings.append(message)
 

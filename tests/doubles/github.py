@@ -48,7 +48,7 @@ from tests.doubles.github_endpoints import (
     Installation,
     Route,
 )
-from tests.doubles.github_graphql import GraphQLEndpoint
+from tests.doubles.github_graphql import GraphQLEndpoint, is_graphql_query
 from tests.doubles.github_state import ApiError, GitHubState, git_blob_sha, not_found
 from tests.doubles.http import HTTPDouble, Raw, Request, Response
 
@@ -138,6 +138,11 @@ class GitHubDouble(GraphQLEndpoint, Endpoints, HTTPDouble):
         if found.resource:
             self.rate_limits.refund(principal, found.resource)
         return Response(304, None, {"ETag": tag, **{k: v for k, v in response.headers.items() if k == "Link"}})
+
+    def inspect(self, request: Request) -> None:
+        """A GraphQL query only reads: it is no write in the log (a mutation would be)."""
+        if request.method == "POST" and request.raw_path.rstrip("/") == self.graphql_path:
+            request.read_only = is_graphql_query(request.body)
 
     def finish_response(self, request: Request, response: Response) -> None:
         """Add the rate-limit and GitHub headers every answer carries (a load balancer's page has none)."""

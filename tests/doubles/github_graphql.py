@@ -100,6 +100,16 @@ def _formatted(error: graphql.GraphQLError) -> dict[str, Any]:
     return found
 
 
+def is_graphql_query(body: Any) -> bool:
+    """Whether a request body holds only query operations (no mutation): a read."""
+    try:
+        document = graphql.parse(body["query"])
+    except (graphql.GraphQLError, KeyError, TypeError):
+        return False
+    operations = [d for d in document.definitions if isinstance(d, ast.OperationDefinitionNode)]
+    return bool(operations) and all(op.operation == ast.OperationType.QUERY for op in operations)
+
+
 def cursor(offset: int) -> str:
     """GitHub-like opaque cursor for the item at ``offset`` (0-based) of a result."""
     return base64.b64encode(f"cursor:{offset + 1}".encode()).decode()
