@@ -95,6 +95,8 @@ def cmd_agenda(ctx: Context) -> int:
     except ServiceError as exc:
         log.error("%s: %s", meeting.id, exc)
         return EXIT_FAILED
+    for warning in agenda.warnings:
+        log.warning("%s: %s", meeting.id, warning)
     fmt = agenda_mod.agenda_json if ctx.args.format == "json" else agenda_mod.agenda_markdown
     _print(fmt(agenda).rstrip("\n"))
     return EXIT_OK

@@ -118,3 +118,17 @@ def test_without_discussions_no_graphql_request_is_sent(world):
 def summary_ok(world) -> bool:
     again = world.run("run")
     return again.returncode == 0 and runner.NOTHING_NEW.format(number=world.issue()["number"]) in again.stdout
+
+
+def test_agenda_command_warns_once_when_discussions_cannot_be_read(world):
+    with_discussions(world)
+    world.github.add_token("ghp_nodiscussions", discussions=False)
+    world.github.add_discussion(OTHER, "Hidden talk", labels=[LABEL])
+    issue = world.topic("Visible issue")
+
+    result = world.run("agenda", "--meeting", MEETING_ID, token="ghp_nodiscussions")
+
+    assert result.returncode == 0, result.stderr
+    warning = discussions.UNAVAILABLE.format(reason=discussions.NO_ACCESS)
+    assert result.stderr.count(f"{MEETING_ID}: {warning}") == 1
+    assert f"[#{issue}]" in result.stdout and "Hidden talk" not in result.stdout

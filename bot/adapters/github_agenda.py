@@ -177,7 +177,7 @@ class GitHubAgenda:
 
 
 def _warn(warnings: list[str], message: str) -> None:
-    log.warning(message)
+    """A warning for the agenda: `run` and `agenda` log it once, naming the meeting."""
     warnings.append(message)
 
 
