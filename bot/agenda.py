@@ -186,7 +186,7 @@ def sectioned(
 ) -> tuple[tuple[SectionGroup, ...], list[AgendaItem]]:
     """The sections that hold items, in the written order, and the items that are in none of them."""
     placed: dict[str, list[AgendaItem]] = {section.title: [] for section in sections}
-    rest = []
+    rest: list[AgendaItem] = []
     for item in _unique(items):
         section = section_for(item, sections)
         (placed[section.title] if section else rest).append(item)

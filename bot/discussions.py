@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from bot import agenda
 from bot.model import AgendaConfig, AgendaItem
@@ -44,19 +44,19 @@ def build_queries(config: AgendaConfig, meeting_repo: str | None = None) -> tupl
     return tuple(query_for(config, chunk) for chunk in scope_chunks(config, meeting_repo))
 
 
-def next_since(total: int, nodes: Sequence[Mapping]) -> str | None:
+def next_since(total: int, nodes: Sequence[Mapping[str, Any]]) -> str | None:
     """After one window of results: where the next window starts, or None if it held everything."""
     if total <= agenda.SEARCH_RESULT_CAP or not nodes:
         return None
     return str(nodes[-1]["createdAt"])
 
 
-def _labels(node: Mapping) -> tuple[str, ...]:
+def _labels(node: Mapping[str, Any]) -> tuple[str, ...]:
     found = (node.get("labels") or {}).get("nodes") or ()
     return tuple(str(label["name"]) for label in found if label)
 
 
-def is_current(node: Mapping | None, config: AgendaConfig) -> bool:
+def is_current(node: Mapping[str, Any] | None, config: AgendaConfig) -> bool:
     """Whether the node is an open discussion that carries the label now (the search index lags)."""
     if not node or node.get("__typename") != TYPENAME:
         return False
@@ -68,12 +68,12 @@ def _time(value: object) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
 
 
-def _visibility(repository: Mapping) -> str | None:
+def _visibility(repository: Mapping[str, Any]) -> str | None:
     value = repository.get("visibility")
     return str(value).lower() if value else None
 
 
-def item_from_node(node: Mapping) -> AgendaItem:
+def item_from_node(node: Mapping[str, Any]) -> AgendaItem:
     """The agenda item a discussion node stands for; `repository.visibility` goes along for the visibility rule."""
     repository = node.get("repository") or {}
     author = node.get("author") or {}
@@ -90,12 +90,12 @@ def item_from_node(node: Mapping) -> AgendaItem:
     )
 
 
-def items_from_nodes(nodes: Iterable[Mapping | None], config: AgendaConfig) -> tuple[AgendaItem, ...]:
+def items_from_nodes(nodes: Iterable[Mapping[str, Any] | None], config: AgendaConfig) -> tuple[AgendaItem, ...]:
     """The agenda items among discussion search nodes, in node order."""
     return tuple(item_from_node(node) for node in nodes if node and is_current(node, config))
 
 
-def label_overflow(nodes: Iterable[Mapping | None]) -> list[str]:
+def label_overflow(nodes: Iterable[Mapping[str, Any] | None]) -> list[str]:
     """Warnings for discussions whose labels did not all fit in one read."""
     return [
         TOO_MANY_LABELS.format(repo=node["repository"]["nameWithOwner"], number=node["number"], limit=LABELS_PAGE)

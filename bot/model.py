@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping, TypeVar
 
 
 DEFAULT_TITLE = "{{ name }} {{ date }}"
@@ -224,7 +224,8 @@ class Agenda:
 
     @property
     def items(self) -> tuple[AgendaItem, ...]:
-        return tuple(item for block in (*self.sections, *self.groups) for item in block.items)
+        blocks: tuple[SectionGroup | AgendaGroup, ...] = (*self.sections, *self.groups)
+        return tuple(item for block in blocks for item in block.items)
 
     def section_of(self, item: AgendaItem) -> str | None:
         """The title of the section the item is listed under, or None (its repository's group)."""
@@ -234,7 +235,7 @@ class Agenda:
         """The agenda cut to its first `count` items, counting the rest as omitted."""
         sections, left = _cut(self.sections, count, lambda s, items: SectionGroup(s.title, items))
         groups, left = _cut(self.groups, left, lambda g, items: AgendaGroup(g.repo, items))
-        kept = sum(len(block.items) for block in (*sections, *groups))
+        kept = sum(len(s.items) for s in sections) + sum(len(g.items) for g in groups)
         return replace(self, groups=groups, sections=sections, omitted=len(self.items) - kept + self.omitted)
 
     @property
@@ -242,9 +243,15 @@ class Agenda:
         return not self.groups and not self.sections
 
 
-def _cut(blocks, count: int, remake) -> tuple[tuple, int]:
+Block = TypeVar("Block", SectionGroup, AgendaGroup)
+
+
+def _cut(
+    blocks: tuple[Block, ...], count: int, remake: Callable[[Block, tuple[AgendaItem, ...]], Block]
+) -> tuple[tuple[Block, ...], int]:
     """The first blocks holding at most `count` items, and how many items may still follow."""
-    kept, left = [], count
+    kept: list[Block] = []
+    left = count
     for block in blocks:
         if left <= 0:
             break

@@ -548,3 +548,15 @@ def test_check_reports_section_titles_placed_without_escaping(tmp_path):
                                                          "* {{ item.title }} [{{ item.repo|md }}"))
     problems = render.check_templates(make_meeting(), tmp_path)
     assert [p.message for p in problems] == [render.UNESCAPED.format(kind="notes", filter="md")]
+
+
+def test_the_event_lists_sections_first_and_marks_discussions():
+    ctx = sectioned_context()
+    meeting = make_meeting(calendar=CalendarConfig(CalendarProvider.GOOGLE, "c@example.com"))
+    text = Renderer().event(build_context(meeting, occurrence(), ctx["agenda"], Links(ISSUE_URL)))
+    lines = text.splitlines()
+    assert lines[0] == "Agenda: issues, pull requests and discussions labeled security-agenda"
+    assert lines.index("Needs a decision") < lines.index(MEETING_REPO)
+    assert f"- Vote ({MEETING_REPO}#9) https://github.com/{MEETING_REPO}/issues/9" in lines
+    assert f"- Idea (discussion #5) https://github.com/{MEETING_REPO}/discussions/5" in lines
+    assert "<b>" not in text and "Nothing is on the agenda yet." not in text
