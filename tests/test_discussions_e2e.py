@@ -132,3 +132,12 @@ def test_agenda_command_warns_once_when_discussions_cannot_be_read(world):
     warning = discussions.UNAVAILABLE.format(reason=discussions.NO_ACCESS)
     assert result.stderr.count(f"{MEETING_ID}: {warning}") == 1
     assert f"[#{issue}]" in result.stdout and "Hidden talk" not in result.stdout
+
+
+def test_dry_run_shows_discussions_and_writes_nothing(world):
+    with_discussions(world)
+    talk = world.github.add_discussion(OTHER, "Roadmap talk", labels=[LABEL])
+    result = world.run("run", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert discussion_link(talk) in result.stdout
+    assert world.writes() == [] and world.github.count("POST", GRAPHQL) == 1
