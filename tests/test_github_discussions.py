@@ -254,3 +254,13 @@ def test_bad_credentials_fail_before_any_graphql_request(gh):
         collect(gh, token="ghp_wrong000000000000000000000000000000000")
     assert str(caught.value) == BAD_CREDENTIALS
     assert graphql_requests(gh) == []
+
+
+def test_a_dropped_connection_is_retried(gh):
+    number = gh.add_discussion(MEETING_REPO, "Talk", labels=[LABEL])
+    gh.drop("POST", GRAPHQL, times=1)
+    sleeps = []
+    settings = Settings(github_api_url=gh.url, github_token=Secret(DEFAULT_TOKEN))
+    found = GitHubDiscussions(make_client(settings, MEETING_REPO).requester, sleep=sleeps.append).collect(
+        AgendaConfig(label=LABEL, include_discussions=True), MEETING_REPO, [])
+    assert [i.number for i in found] == [number] and sleeps == [1.0]
