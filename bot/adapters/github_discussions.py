@@ -122,7 +122,7 @@ class GitHubDiscussions:
         nodes: list[Mapping] = []
         cursor: str | None = None
         while True:
-            result = self._page(text, cursor, usage, what)["search"]
+            result = self._page(text, cursor, usage, what).get("search") or {}
             nodes += [node for node in result.get("nodes") or () if node]
             info = result.get("pageInfo") or {}
             if not info.get("hasNextPage") or not info.get("endCursor"):
