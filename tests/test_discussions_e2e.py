@@ -141,3 +141,20 @@ def test_dry_run_shows_discussions_and_writes_nothing(world):
     assert result.returncode == 0, result.stderr
     assert discussion_link(talk) in result.stdout
     assert world.writes() == [] and world.github.count("POST", GRAPHQL) == 1
+
+
+def test_a_private_repositorys_discussion_never_reaches_a_public_meetings_issue(world):
+    from bot import agenda
+
+    with_discussions(world)
+    world.github.add_repo("acme/embargo", private=True)
+    world.github.add_discussion("acme/embargo", "Embargoed vulnerability", labels=[LABEL])
+    talk = world.github.add_discussion(OTHER, "Public talk", labels=[LABEL])
+
+    result = world.run("run")
+
+    assert result.returncode == 0, result.stderr
+    body = world.issue()["body"]
+    assert discussion_link(talk) in region(world) and "Embargoed" not in body
+    warning = agenda.WITHHELD.format(count=1, repo=REPO, visibility="public")
+    assert result.stderr.count(warning) == 1 and "Embargoed" not in result.stdout + result.stderr
