@@ -12,7 +12,8 @@ import pytest
 
 from bot import agenda, discussions, escape
 from bot.adapters.github_agenda import GitHubAgenda
-from bot.adapters.github_client import BAD_CREDENTIALS, make_client
+from bot.adapters.github_client import BAD_CREDENTIALS, Calls, make_client
+from bot.adapters.retry import Policy
 from bot.adapters.github_discussions import FAILED, QUERY, RATE_LIMITED, USAGE, WHAT, GitHubDiscussions
 from bot.model import AgendaConfig, AgendaSection, ItemKind
 from bot.ports import RateLimited, ServiceError
@@ -41,9 +42,17 @@ def gh():
     yield from checked(GitHubDouble())
 
 
+def calls(double: GitHubDouble, sleep=None) -> Calls:
+    policy = Policy(60.0) if sleep is None else Policy(60.0, sleep=sleep)
+    return Calls(policy, 60.0, double.url)
+
+
+def client(double: GitHubDouble, token: str | None = DEFAULT_TOKEN):
+    return make_client(Settings(github_api_url=double.url, github_token=Secret(token) if token else None))
+
+
 def source(double: GitHubDouble, token: str | None = DEFAULT_TOKEN) -> GitHubAgenda:
-    settings = Settings(github_api_url=double.url, github_token=Secret(token) if token else None)
-    return GitHubAgenda(make_client(settings, MEETING_REPO), settings.max_rate_limit_wait)
+    return GitHubAgenda(client(double, token), calls(double))
 
 
 def collect(double: GitHubDouble, token: str | None = DEFAULT_TOKEN, **fields):
@@ -229,22 +238,19 @@ def test_other_typed_errors_fail_the_meeting_naming_the_types(gh):
     assert str(caught.value) == FAILED.format(what=WHAT.format(label=LABEL), types="SERVICE_UNAVAILABLE")
 
 
-def test_a_server_error_is_retried_and_then_succeeds(gh):
+def test_a_server_error_is_retried_by_the_shared_policy_and_then_succeeds(gh):
     number = gh.add_discussion(MEETING_REPO, "Talk", labels=[LABEL])
     gh.inject("POST", GRAPHQL, 502, times=2)
     sleeps = []
-    settings = Settings(github_api_url=gh.url, github_token=Secret(DEFAULT_TOKEN))
-    client = make_client(settings, MEETING_REPO)
-    found = GitHubDiscussions(client.requester, sleep=sleeps.append).collect(
+    found = GitHubDiscussions(client(gh).requester, calls(gh, sleeps.append)).collect(
         AgendaConfig(label=LABEL, include_discussions=True), MEETING_REPO, [])
-    assert [i.number for i in found] == [number] and sleeps == [1.0, 2.0]
+    assert [i.number for i in found] == [number] and len(sleeps) == 2
     assert len(graphql_requests(gh)) == 3
 
 
 def test_a_server_error_that_persists_fails_the_meeting(gh):
     gh.inject("POST", GRAPHQL, 502, times=None)
-    settings = Settings(github_api_url=gh.url, github_token=Secret(DEFAULT_TOKEN))
-    source_ = GitHubDiscussions(make_client(settings, MEETING_REPO).requester, sleep=lambda _: None)
+    source_ = GitHubDiscussions(client(gh).requester, calls(gh, lambda _: None))
     with pytest.raises(ServiceError, match="agenda discussion search for label 'security-agenda': GitHub answered 502"):
         source_.collect(AgendaConfig(label=LABEL, include_discussions=True), MEETING_REPO, [])
 
@@ -260,7 +266,6 @@ def test_a_dropped_connection_is_retried(gh):
     number = gh.add_discussion(MEETING_REPO, "Talk", labels=[LABEL])
     gh.drop("POST", GRAPHQL, times=1)
     sleeps = []
-    settings = Settings(github_api_url=gh.url, github_token=Secret(DEFAULT_TOKEN))
-    found = GitHubDiscussions(make_client(settings, MEETING_REPO).requester, sleep=sleeps.append).collect(
+    found = GitHubDiscussions(client(gh).requester, calls(gh, sleeps.append)).collect(
         AgendaConfig(label=LABEL, include_discussions=True), MEETING_REPO, [])
-    assert [i.number for i in found] == [number] and sleeps == [1.0]
+    assert [i.number for i in found] == [number] and len(sleeps) == 1
