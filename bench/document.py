@@ -48,6 +48,15 @@ client and template libraries the command loaded (from `PYTHONPROFILEIMPORTTIME`
 the interpreter's own sum over all imports of one run.
 """
 
+DISCUSSIONS = """With `include_discussions = true` the agenda also holds labelled discussions, found through
+GitHub's GraphQL search (one request for each 100 discussions of a query, its `rateLimit.cost` in
+points of GitHub's 5,000 an hour); the same meetings without it send no GraphQL request at all.
+Shapes marked `+ N discussions` hold N labelled discussions besides their items, spread like them;
+past GitHub's 1,000 results a query the search goes on by creation time, as the issue search does
+(the first result of the next window is the last of the previous one, hence one page above the
+minimum there). "points" are what the double charged by GitHub's documented formula.
+"""
+
 PEAK = """Peak RSS is the child's own `ru_maxrss`, read through a small helper process (`bench/spawn.py`),
 because Linux counts into a child's peak the memory of the process it was forked from (here the
 bench, which holds the doubles); figures never read below the helper's own ~10 MB.
@@ -65,6 +74,7 @@ def document(args, elapsed: float, results, startups, mem, idle, machine: str) -
         "### First run\n\n" + report.first_table(results),
         "### Where a run reads more than the minimum\n\n" + report.beyond_minimum(results),
         "### Requests by kind, summed over the matrix\n\n" + report.kinds_table(results),
+        "### Discussions (GraphQL)\n\n" + DISCUSSIONS + "\n" + report.discussions_table(results),
         "### Quota\n\n" + QUOTA.format(unlimited=UNLIMITED) + "\n" + report.quota_table(results),
         "## Speed and memory of one pass\n\n" + PEAK + "\n" + report.timing_table(results),
         "## Start-up\n\n" + STARTUP.format(runs=args.startup_runs) + "\n" + report.startup_table(startups),

@@ -28,6 +28,7 @@ class Minimum:
     calendar: int  # Calendar API reads
     first_writes: int  # GitHub writes of a first run
     first_calendar_writes: int
+    graphql: int = 0  # GraphQL requests: one per 100 discussions per query, none with discussions off
 
     @property
     def github(self) -> int:
@@ -39,9 +40,10 @@ def items_per_org(shape: Shape) -> list[int]:
     return [counts[j] for j in range(shape.orgs)]
 
 
-def searches(shape: Shape) -> int:
-    """Search requests of one meeting: per query of up to six organisations, its items' pages."""
-    per_org = items_per_org(shape)
+def searches(shape: Shape, count: int | None = None) -> int:
+    """Search requests of one meeting: per query of up to six organisations, its items' (or discussions') pages."""
+    per_org = [n for n in Counter(org for org, _ in item_slots(shape, count)).values()]
+    per_org += [0] * (shape.orgs - len(per_org))
     chunks = [per_org[i:i + SCOPES_PER_QUERY] for i in range(0, shape.orgs, SCOPES_PER_QUERY)]
     return sum(max(1, math.ceil(sum(chunk) / PER_PAGE)) for chunk in chunks)
 
@@ -54,6 +56,7 @@ def minimum(shape: Shape) -> Minimum:
         calendar=cal * shape.meetings,
         first_writes=2 * shape.meetings,
         first_calendar_writes=cal * shape.meetings,
+        graphql=0 if shape.discussions is None else searches(shape, shape.discussions) * shape.meetings,
     )
 
 

@@ -199,3 +199,16 @@ def worker_table(mem: Memory, idle: Idle) -> str:
              ["context switches while idle", idle.wakeups],
              ["VmRSS while idle", mb(idle.rss_kb)]]
     return table(["measure", "value"], rows)
+
+
+def discussions_table(results: Sequence[Result]) -> str:
+    """GraphQL requests and points of each run beside the minimum: one request per 100 discussions, none when off."""
+    rows = []
+    for r in results:
+        first, rerun, wanted = r.first.requests, r.rerun.requests, r.minimum.graphql
+        on = r.shape.discussions is not None
+        rows.append([r.shape.label, "on" if on else "off", versus(first.graphql, wanted), versus(rerun.graphql, wanted),
+                     rerun.graphql_cost, f"{rerun.search} + {rerun.reads}"])
+    head = ["shape", "discussions", "GraphQL first run (min)", "GraphQL re-run (min)", "points a re-run",
+            "REST search + reads a re-run"]
+    return table(head, rows)

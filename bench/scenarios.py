@@ -18,13 +18,16 @@ FULL = (
     Shape(100, meetings=10), Shape(100, meetings=50),
     Shape(100, calendar=True), Shape(100, meetings=10, calendar=True),
     Shape(100, busy=1000),
+    Shape(100, discussions=0), Shape(100, discussions=250), Shape(100, orgs=5, discussions=500),
+    Shape(100, discussions=1500),
 )
 PATH_PATTERNS = (
     (r"/contents/.*$", "/contents/{path}"),
     (r"^/repos/[^/]+/[^/]+", "/repos/{owner}/{repo}"),
     (r"/issues/\d+", "/issues/{number}"),
 )
-QUICK = (Shape(10), Shape(100), Shape(1000), Shape(100, orgs=5), Shape(100, meetings=10), Shape(100, calendar=True))
+QUICK = (Shape(10), Shape(100), Shape(1000), Shape(100, orgs=5), Shape(100, meetings=10), Shape(100, calendar=True),
+         Shape(100, discussions=250))
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Requests:
     calendar_writes: int
     tokens: int  # OAuth token exchanges with Google
     kinds: tuple[tuple[str, int], ...]  # every request by method and path pattern, GitHub's then Google's
+    graphql: int = 0  # GitHub GraphQL requests (the discussion search)
+    graphql_cost: int = 0  # their cost in GraphQL rate-limit points, as GitHub's rateLimit reported it
 
     @property
     def github(self) -> int:
@@ -71,16 +76,22 @@ def kind(exchange) -> str:
     return f"{exchange.method} {path}"
 
 
+def _cost(exchange) -> int:
+    data = exchange.response.get("data") if isinstance(exchange.response, dict) else None
+    return int(((data or {}).get("rateLimit") or {}).get("cost") or 0)
+
+
 def tally(w: World) -> Requests:
     gh = w.github.requests
     google = w.calendar.requests if w.calendar is not None else []
     search = sum(1 for e in gh if e.method == "GET" and e.path.startswith("/search/"))
+    graphql = [e for e in gh if e.path.endswith("/graphql")]
     writes = sum(1 for e in gh if e.is_write)
     cal = [e for e in google if e.api_method]
     cal_writes = sum(1 for e in cal if e.is_write)
     kinds = tuple(Counter(kind(e) for e in gh).items()) + tuple(Counter(kind(e) for e in google).items())
-    return Requests(search, len(gh) - search - writes, writes, len(cal) - cal_writes, cal_writes,
-                    len(google) - len(cal), kinds)
+    return Requests(search, len(gh) - search - len(graphql) - writes, writes, len(cal) - cal_writes, cal_writes,
+                    len(google) - len(cal), kinds, len(graphql), sum(_cost(e) for e in graphql))
 
 
 def _once(w: World, workdir: Path, timeout: float) -> Run:

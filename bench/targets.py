@@ -17,6 +17,7 @@ HELP_LIMIT = 0.300
 MEMORY_PASSES = 200
 MEMORY_LIMIT_KB = 5 * 1024
 IDLE_LIMIT_PERCENT = 0.1
+CAP = 1000  # GitHub's results a query; each continuation past it re-reads the boundary's result
 
 
 def _status(ok: bool) -> str:
@@ -31,6 +32,21 @@ def rerun_at_minimum(results: Sequence[Result]) -> tuple[str, str]:
     text = (f"{len(results) - len(off)} of {len(results)} shapes at ratio 1.00; highest "
             f"{worst.rerun.requests.github / worst.minimum.github:.2f} ({worst.shape.label}); {writes} writes")
     return text, _status(not off and writes == 0)
+
+
+def discussions_per_hundred(results: Sequence[Result]) -> tuple[str, str]:
+    """One GraphQL request per 100 discussions a query (plus one per continuation past the cap); none when off."""
+    on = [r for r in results if r.shape.discussions is not None]
+    off_sent = sum(r.first.requests.graphql + r.rerun.requests.graphql for r in results if r.shape.discussions is None)
+    if not on:
+        return f"no shape with discussions in this matrix; {off_sent} GraphQL requests with them off", NOT_MEASURED
+    def allowed(r: Result) -> int:
+        return r.minimum.graphql + (r.shape.discussions or 0) // CAP * r.shape.meetings
+
+    over = [r for r in on if max(r.first.requests.graphql, r.rerun.requests.graphql) > allowed(r)]
+    text = (f"{len(on) - len(over)} of {len(on)} shapes within; "
+            f"{off_sent} GraphQL requests in {len(results) - len(on)} shapes with discussions off")
+    return text, _status(not over and off_sent == 0)
 
 
 def first_within(results: Sequence[Result]) -> tuple[str, str]:
@@ -83,6 +99,8 @@ def targets_table(results, startups, mem: Memory, idle: Idle) -> str:
     checks = [
         ("re-run with nothing new at the minimum (ratio 1.0), zero writes", rerun_at_minimum(results)),
         ("first run within the minimum plus the writes", first_within(results)),
+        ("discussions: one GraphQL request per 100 a query (+1 per 1,000-result window), none when off",
+         discussions_per_hundred(results)),
         (f"one pass over 50 meetings × 100 items under {PASS_LIMIT:.0f} s (local doubles)", big_pass(results)),
         (f"`meeting-bot --help` under {ms(HELP_LIMIT)}", help_speed(startups)),
         ("GitHub and Google clients not imported by `--help` and `check`", clients_not_loaded(startups)),

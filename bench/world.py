@@ -31,10 +31,13 @@ class Shape:
     calendar: bool = False
     busy: int = 0  # other issues in the meeting repository, created during the year before the run
     repos_per_org: int = 30
+    discussions: int | None = None  # labelled discussions per meeting, with include_discussions; None: off
 
     @property
     def label(self) -> str:
         extra = (" + calendar" if self.calendar else "") + (f" + {self.busy:,} issues in meeting repo" if self.busy else "")
+        if self.discussions is not None:
+            extra += f" + {self.discussions:,} discussions"
         return f"{self.items:,} items, {self.orgs} org(s), {self.meetings} meeting(s){extra}"
 
 
@@ -46,9 +49,9 @@ def meeting_repo(shape: Shape, meeting: int) -> str:
     return f"{org_names(shape, meeting)[0]}/meetings"
 
 
-def item_slots(shape: Shape) -> Iterator[tuple[int, int]]:
-    """(organisation, repository) index of each agenda item of one meeting: spread evenly."""
-    for n in range(shape.items):
+def item_slots(shape: Shape, count: int | None = None) -> Iterator[tuple[int, int]]:
+    """(organisation, repository) index of each agenda item (or discussion) of one meeting: spread evenly."""
+    for n in range(shape.items if count is None else count):
         yield n % shape.orgs, (n // shape.orgs) % shape.repos_per_org
 
 
@@ -77,16 +80,20 @@ def _fill_meeting(gh: GitHubDouble, shape: Shape, meeting: int, first: int) -> i
         when = ITEMS_FROM + dt.timedelta(minutes=first + n)
         gh.add_issue(f"{orgs[j]}/r{k:02d}", f"Topic {n}", labels=[label], created_at=when,
                      pull_request=n % PR_EVERY == PR_EVERY - 1)
+    for n, (j, k) in enumerate(item_slots(shape, shape.discussions or 0)):
+        when = ITEMS_FROM + dt.timedelta(minutes=first + shape.items + n)
+        gh.add_discussion(f"{orgs[j]}/r{k:02d}", f"Discussion {n}", labels=[label], created_at=when)
     step = dt.timedelta(days=365) / max(shape.busy, 1)
     for n in range(shape.busy):
         gh.add_issue(meeting_repo(shape, meeting), f"Other issue {n}", created_at=BUSY_FROM + n * step)
-    return first + shape.items
+    return first + shape.items + (shape.discussions or 0)
 
 
 def _meeting_file(config: Path, shape: Shape, meeting: int) -> None:
     calendar = {"provider": "google", "calendar_id": f"m{meeting:02d}@group.calendar.google.com"}
     write_meeting(config, f"m{meeting:02d}", repo=meeting_repo(shape, meeting),
-                  agenda={"label": f"agenda-{meeting:02d}", "orgs": org_names(shape, meeting)},
+                  agenda={"label": f"agenda-{meeting:02d}", "orgs": org_names(shape, meeting),
+                          "include_discussions": shape.discussions is not None},
                   **({"calendar": calendar} if shape.calendar else {}))
 
 

@@ -1,4 +1,4 @@
-"""The agenda: search queries from `[agenda]`, search hits to grouped items, and its two printouts."""
+"""The agenda: search queries from `[agenda]`, search hits to sectioned and grouped items, and its two printouts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 from typing import Any, Iterable, Mapping, Sequence
 
 from bot import escape, markers
-from bot.model import Agenda, AgendaConfig, AgendaGroup, AgendaItem
+from bot.model import Agenda, AgendaConfig, AgendaGroup, AgendaItem, AgendaSection, SectionGroup
 
 # GitHub's limits on one issue search (docs: "Troubleshooting search queries", "Search" REST API).
 MAX_QUERY_CHARS = 256
@@ -41,21 +41,25 @@ WITHHELD_NOTE = "*{count} labelled item(s) from less visible repositories left o
 # Who can read a repository, widest last: an agenda only holds items at least as visible as its meeting.
 VISIBILITY_RANK = {"private": 0, "internal": 1, "public": 2}
 HEADING = "### {repo}"
-ITEM = "* {title} [#{number}]({url})"
+ITEM = "* {title} [{ref}]({url})"
+REF = "#{number}"  # an item under its repository's heading
+REF_DISCUSSION = "discussion #{number}"
+SECTION_REF = "{repo}#{number}"  # an item under a section heading, which names no repository
+SECTION_REF_DISCUSSION = "{repo} discussion #{number}"
 
 
 class AgendaQueryError(ValueError):
     """The `[agenda]` table cannot be turned into a search query GitHub accepts."""
 
 
-def _quoted(label: str) -> str:
+def quoted(label: str) -> str:
     """A label as one search term, whatever spaces or quotes it holds."""
     return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _base(config: AgendaConfig) -> str:
     kinds = "" if config.include_pull_requests else " is:issue"
-    return f"is:open{kinds} label:{_quoted(config.label)}"
+    return f"is:open{kinds} label:{quoted(config.label)}"
 
 
 def scopes(config: AgendaConfig, meeting_repo: str | None = None) -> tuple[str, ...]:
@@ -73,23 +77,25 @@ def scopes(config: AgendaConfig, meeting_repo: str | None = None) -> tuple[str, 
     return tuple(unique.values())
 
 
-def query_for(config: AgendaConfig, chunk: Sequence[str]) -> str:
-    """The search query text for one group of scopes."""
-    return " ".join((_base(config), *chunk))
+def query_for(config: AgendaConfig, chunk: Sequence[str], base: str | None = None) -> str:
+    """The search query text for one group of scopes (`base`: other than the issue search's)."""
+    return " ".join((_base(config) if base is None else base, *chunk))
 
 
-def _fits(config: AgendaConfig, chunk: Sequence[str]) -> bool:
-    short = len(query_for(config, chunk)) + WINDOW_ROOM + len(PUBLIC_ONLY) <= MAX_QUERY_CHARS
+def _fits(config: AgendaConfig, chunk: Sequence[str], base: str | None = None) -> bool:
+    short = len(query_for(config, chunk, base)) + WINDOW_ROOM + len(PUBLIC_ONLY) <= MAX_QUERY_CHARS
     return short and len(chunk) <= MAX_SCOPES_PER_QUERY
 
 
-def scope_chunks(config: AgendaConfig, meeting_repo: str | None = None) -> tuple[tuple[str, ...], ...]:
+def scope_chunks(
+    config: AgendaConfig, meeting_repo: str | None = None, base: str | None = None
+) -> tuple[tuple[str, ...], ...]:
     """The scopes packed, in order, into as few queries as GitHub's limits allow."""
     chunks: list[tuple[str, ...]] = []
     for scope in scopes(config, meeting_repo):
-        if not _fits(config, (scope,)):
+        if not _fits(config, (scope,), base):
             raise AgendaQueryError(QUERY_TOO_LONG.format(label=config.label, scope=scope, limit=MAX_QUERY_CHARS))
-        if chunks and _fits(config, chunks[-1] + (scope,)):
+        if chunks and _fits(config, chunks[-1] + (scope,), base):
             chunks[-1] += (scope,)
         else:
             chunks.append((scope,))
@@ -161,6 +167,34 @@ def items_from_hits(hits: Iterable[Mapping[str, Any]], config: AgendaConfig) -> 
     return tuple(item for item in items if item is not None)
 
 
+def section_for(item: AgendaItem, sections: Sequence[AgendaSection]) -> AgendaSection | None:
+    """The first section carrying one of the item's labels (labels compare case-insensitively)."""
+    labels = {label.casefold() for label in item.labels}
+    return next((s for s in sections if labels & {label.casefold() for label in s.labels}), None)
+
+
+def _unique(items: Iterable[AgendaItem]) -> list[AgendaItem]:
+    """Each item once: issues, pull requests and discussions of a repository share their numbers."""
+    found: dict[tuple[str, int], AgendaItem] = {}
+    for item in items:
+        found.setdefault((item.repo.casefold(), item.number), item)
+    return list(found.values())
+
+
+def sectioned(
+    items: Iterable[AgendaItem], sections: Sequence[AgendaSection], meeting_repo: str
+) -> tuple[tuple[SectionGroup, ...], list[AgendaItem]]:
+    """The sections that hold items, in the written order, and the items that are in none of them."""
+    placed: dict[str, list[AgendaItem]] = {section.title: [] for section in sections}
+    rest: list[AgendaItem] = []
+    for item in _unique(items):
+        section = section_for(item, sections)
+        (placed[section.title] if section else rest).append(item)
+    key = lambda item: (*repo_order(item.repo, meeting_repo), item.number)  # noqa: E731
+    found = (SectionGroup(s.title, tuple(sorted(placed[s.title], key=key))) for s in sections)
+    return tuple(group for group in found if group.items), rest
+
+
 def repo_order(repo: str, meeting_repo: str) -> tuple[bool, str, str]:
     """Sort key of a group: the meeting's own repository first, then alphabetical, case-insensitive."""
     return (repo.casefold() != meeting_repo.casefold(), repo.casefold(), repo)
@@ -188,14 +222,17 @@ def build_agenda(
     warnings: Iterable[str] = (),
     withheld: int = 0,
 ) -> Agenda:
-    """The agenda value for the meeting."""
+    """The agenda value for the meeting: its sections, then the other items by repository."""
+    sections, rest = sectioned(items, config.sections, meeting_repo)
     return Agenda(
         label=config.label,
         orgs=config.orgs,
         repos=config.repos,
-        groups=group(items, meeting_repo),
+        groups=group(rest, meeting_repo),
         warnings=tuple(dict.fromkeys(warnings)),
         withheld=withheld,
+        sections=sections,
+        discussions=config.include_discussions,
     )
 
 
@@ -221,18 +258,29 @@ def withhold(
     return tuple(kept), left_out
 
 
+def item_ref(item: AgendaItem, in_section: bool = False) -> str:
+    """The link text of an item: its number, its kind if a discussion, its repository under a section."""
+    if in_section:
+        form = SECTION_REF_DISCUSSION if item.is_discussion else SECTION_REF
+    else:
+        form = REF_DISCUSSION if item.is_discussion else REF
+    return form.format(repo=item.repo, number=item.number)
+
+
+def _block(heading: str, items: Sequence[AgendaItem], in_section: bool) -> str:
+    """One heading and its items; repository names and numbers are GitHub's own, titles anyone's."""
+    lines = [HEADING.format(repo=heading), ""]
+    lines += [ITEM.format(title=escape.markdown_inline(i.title), ref=item_ref(i, in_section), url=i.url) for i in items]
+    return "\n".join(lines)
+
+
 def agenda_markdown(agenda: Agenda) -> str:
-    """`### owner/repo` then `* title [#N](url)` per item, as in the notes; titles made inert."""
+    """`### section` blocks, then `### owner/repo` blocks of `* title [#N](url)`, as in the notes; titles made inert."""
     note = "\n" + WITHHELD_NOTE.format(count=agenda.withheld) + "\n" if agenda.withheld else ""
     if agenda.empty:
         return NO_ITEMS.format(label=escape.markdown_inline(agenda.label)) + note
-    blocks = []
-    for grp in agenda.groups:
-        lines = [HEADING.format(repo=grp.repo), ""]
-        lines += [
-            ITEM.format(title=escape.markdown_inline(i.title), number=i.number, url=i.url) for i in grp.items
-        ]
-        blocks.append("\n".join(lines))
+    blocks = [_block(escape.markdown_inline(s.title), s.items, True) for s in agenda.sections]
+    blocks += [_block(g.repo, g.items, False) for g in agenda.groups]
     return "\n\n".join(blocks) + "\n" + note
 
 
@@ -240,8 +288,10 @@ def _utc(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
-def _item_json(item: AgendaItem) -> dict[str, object]:
+def _item_json(item: AgendaItem, section: str | None) -> dict[str, object]:
     return {
+        "kind": item.kind.value,
+        "section": section,
         "repo": item.repo,
         "number": item.number,
         "title": item.title,
@@ -256,16 +306,18 @@ def _item_json(item: AgendaItem) -> dict[str, object]:
 def agenda_json(agenda: Agenda) -> str:
     """The agenda as one JSON object, keys in this documented order, items sorted like the groups.
 
-    {"label", "orgs", "repos", "items": [{"repo", "number", "title", "url", "is_pull_request",
+    {"label", "orgs", "repos", "items": [{"kind" ("issue", "pull_request" or "discussion"),
+    "section" (its section's title, or null), "repo", "number", "title", "url", "is_pull_request",
     "labels", "author", "updated_at" (ISO 8601 UTC ending in Z, or null)}], "warnings": [...],
     "withheld" (how many items were left out for coming from a less visible repository)}.
-    Titles are raw: escaping is the consumer's business.
+    Items come in the agenda's order: the sections', then by repository. Titles are raw:
+    escaping is the consumer's business.
     """
     document = {
         "label": agenda.label,
         "orgs": list(agenda.orgs),
         "repos": list(agenda.repos),
-        "items": [_item_json(item) for item in agenda.items],
+        "items": [_item_json(item, agenda.section_of(item)) for item in agenda.items],
         "warnings": list(agenda.warnings),
         "withheld": agenda.withheld,
     }

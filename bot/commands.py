@@ -127,6 +127,8 @@ def agenda(app: App) -> int:
     except BotError as exc:
         log.error("%s: %s", meeting.id, exc)
         return EXIT_FAILED
+    for warning in found.warnings:
+        log.warning("%s: %s", meeting.id, warning)
     fmt = agenda_mod.agenda_json if app.args.format == "json" else agenda_mod.agenda_markdown
     _print(fmt(found).rstrip("\n"))
     return EXIT_OK

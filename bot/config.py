@@ -15,7 +15,7 @@ from dateutil.rrule import rrule, rrulestr
 
 from bot import model, recurrence
 from bot.model import (
-    AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
+    AgendaConfig, AgendaSection, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
     Problem, Slot,
 )
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
@@ -30,6 +30,8 @@ BAD_MEETING_ID = "the file name makes the meeting id {id!r}, which must match {p
 MISSING_TABLE = "missing required table [{table}]"
 MUST_BE_DATES = "{key} must be a list of dates like 2023-12-25"
 MUST_BE_SCHEDULE = "schedule must be one [schedule] table or several [[schedule]] tables"
+MUST_BE_SECTIONS = "agenda.sections must be [[agenda.sections]] tables, each with a title and labels"
+DUPLICATE_SECTION = "{key}: a section titled {value!r} is already written above"
 LOCAL_TIME_HINT = "; write a local time like 2023-09-11T08:30:00; the zone comes from timezone"
 START_DATE_ONLY = "{key} is a date without a time" + LOCAL_TIME_HINT
 START_HAS_OFFSET = "{key} must not have a UTC offset" + LOCAL_TIME_HINT
@@ -65,7 +67,8 @@ ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "c
              "display_zones")
 SLOT_KEYS = ("timezone", "start", "rrule", "duration_minutes", "create_days_before", "skip_dates",
              "ics_url", "ics_match", "vars")
-AGENDA_KEYS = ("label", "orgs", "repos", "include_pull_requests", "skip_if_empty")
+AGENDA_KEYS = ("label", "orgs", "repos", "include_pull_requests", "skip_if_empty", "include_discussions", "sections")
+SECTION_KEYS = ("title", "labels")
 ISSUE_KEYS = ("template", "labels", "close_previous")
 NOTES_KEYS = ("provider", "template", "path", "hackmd_team", "hackmd_read_permission",
               "hackmd_write_permission", "hackmd_comment_permission")
@@ -304,7 +307,33 @@ def _agenda(root: Table) -> AgendaConfig:
         repos=agenda.each("repos", _REPO.fullmatch, BAD_REPO),
         include_pull_requests=agenda.boolean("include_pull_requests", True),
         skip_if_empty=agenda.boolean("skip_if_empty", False),
+        include_discussions=agenda.boolean("include_discussions", False),
+        sections=_agenda_sections(agenda),
     )
+
+
+def _agenda_sections(agenda: Table) -> tuple[AgendaSection, ...]:
+    """`[[agenda.sections]]`: each a title and at least one label (labels nobody uses yet are fine)."""
+    value = agenda.data.get("sections")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        agenda.report("sections", MUST_BE_SECTIONS)
+        return ()
+    sections: list[AgendaSection] = []
+    for index, data in enumerate(value):
+        table = Table(data, agenda.where + ("sections", index), agenda.document)
+        table.only(SECTION_KEYS)
+        title = table.string("title", "", required=True)
+        if not table.require("labels"):
+            continue
+        labels = table.each("labels", _is_label, BAD_LABEL)
+        if data["labels"] == []:
+            table.report("labels", MUST_NOT_BE_EMPTY)
+        if title and any(s.title == title for s in sections):
+            table.report("title", DUPLICATE_SECTION, value=title)
+        sections.append(AgendaSection(title, labels))
+    return tuple(sections)
 
 
 def _issue(root: Table) -> IssueConfig:

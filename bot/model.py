@@ -7,10 +7,10 @@ object ever reaches the core.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping, TypeVar
 
 
 DEFAULT_TITLE = "{{ name }} {{ date }}"
@@ -68,12 +68,22 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class AgendaSection:
+    """One `[[agenda.sections]]` table: items carrying one of `labels` go under `title`."""
+
+    title: str
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AgendaConfig:
     label: str
     orgs: tuple[str, ...] = ()
     repos: tuple[str, ...] = ()
     include_pull_requests: bool = True
     skip_if_empty: bool = False
+    include_discussions: bool = False
+    sections: tuple[AgendaSection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,16 +173,30 @@ class Occurrence:
         return self.start - dt.timedelta(days=self.create_days_before)
 
 
+class ItemKind(str, Enum):
+    ISSUE = "issue"
+    PULL_REQUEST = "pull_request"
+    DISCUSSION = "discussion"
+
+
 @dataclass(frozen=True)
 class AgendaItem:
     repo: str  # owner/name
-    number: int
+    number: int  # issues, pull requests and discussions of a repository share one sequence
     title: str
     url: str
     is_pull_request: bool = False
     labels: tuple[str, ...] = ()
     author: str | None = None
     updated_at: dt.datetime | None = None
+    is_discussion: bool = False
+    visibility: str | None = None  # the repository's: "public", "private" or "internal"; None: not known
+
+    @property
+    def kind(self) -> ItemKind:
+        if self.is_discussion:
+            return ItemKind.DISCUSSION
+        return ItemKind.PULL_REQUEST if self.is_pull_request else ItemKind.ISSUE
 
 
 @dataclass(frozen=True)
@@ -182,8 +206,16 @@ class AgendaGroup:
 
 
 @dataclass(frozen=True)
+class SectionGroup:
+    """The items of one `[[agenda.sections]]` heading, from any repository."""
+
+    title: str
+    items: tuple[AgendaItem, ...]
+
+
+@dataclass(frozen=True)
 class Agenda:
-    """Items grouped by repository: the meeting's own repository first, then alphabetical."""
+    """The configured sections in order, then the other items grouped by repository (the meeting's own first)."""
 
     label: str
     orgs: tuple[str, ...] = ()
@@ -192,26 +224,45 @@ class Agenda:
     warnings: tuple[str, ...] = ()
     omitted: int = 0  # items left out so the document fits its service's size limit
     withheld: int = 0  # items left out because their repository is less visible than the meeting's
+    sections: tuple[SectionGroup, ...] = ()  # only the sections that hold items
+    discussions: bool = False  # discussions were searched too
 
     @property
     def items(self) -> tuple[AgendaItem, ...]:
-        return tuple(item for group in self.groups for item in group.items)
+        blocks: tuple[SectionGroup | AgendaGroup, ...] = (*self.sections, *self.groups)
+        return tuple(item for block in blocks for item in block.items)
+
+    def section_of(self, item: AgendaItem) -> str | None:
+        """The title of the section the item is listed under, or None (its repository's group)."""
+        return next((s.title for s in self.sections if item in s.items), None)
 
     def first(self, count: int) -> "Agenda":
         """The agenda cut to its first `count` items, counting the rest as omitted."""
-        groups, left = [], count
-        for group in self.groups:
-            if left <= 0:
-                break
-            groups.append(AgendaGroup(group.repo, group.items[:left]))
-            left -= len(group.items)
-        kept = sum(len(g.items) for g in groups)
-        omitted = len(self.items) - kept + self.omitted
-        return Agenda(self.label, self.orgs, self.repos, tuple(groups), self.warnings, omitted, self.withheld)
+        sections, left = _cut(self.sections, count, lambda s, items: SectionGroup(s.title, items))
+        groups, left = _cut(self.groups, left, lambda g, items: AgendaGroup(g.repo, items))
+        kept = sum(len(s.items) for s in sections) + sum(len(g.items) for g in groups)
+        return replace(self, groups=groups, sections=sections, omitted=len(self.items) - kept + self.omitted)
 
     @property
     def empty(self) -> bool:
-        return not self.groups
+        return not self.groups and not self.sections
+
+
+Block = TypeVar("Block", SectionGroup, AgendaGroup)
+
+
+def _cut(
+    blocks: tuple[Block, ...], count: int, remake: Callable[[Block, tuple[AgendaItem, ...]], Block]
+) -> tuple[tuple[Block, ...], int]:
+    """The first blocks holding at most `count` items, and how many items may still follow."""
+    kept: list[Block] = []
+    left = count
+    for block in blocks:
+        if left <= 0:
+            break
+        kept.append(remake(block, block.items[:left]))
+        left -= len(block.items)
+    return tuple(kept), max(left, 0)
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,10 @@ class Context(Mapping[str, object]):
     - `meeting`: id, name, repo, timezone.  `name`: the meeting's name.  `date`: local, YYYY-MM-DD.
     - `occurrence`: start, end (aware, in the meeting's zone), start_utc, end_utc, timezone, date,
       key, extra.  `title`: the issue title.  `vars`: the meeting's vars, the slot's over them.
-    - `agenda`: label, orgs, repos, empty, items, groups; a group has repo and items; an item has
-      repo, number, title, url, is_pull_request, labels, author (GitHub text: place it with |md).
+    - `agenda`: label, orgs, repos, empty, items, sections, groups, discussions (whether discussions
+      were searched); a section has title and items, a group has repo and items; an item has repo,
+      number, title, url, kind ("issue", "pull_request", "discussion"), is_pull_request,
+      is_discussion, labels, author (GitHub text: place it with |md).
     - `links`: issue, notes, calendar, join; each a URL or None.
     - `times`: a row per display zone: zone, label, start_local, end_local, day_shift, abbreviation.
     - `world_clock_url`: a timeanddate.com link.  `markers`: agenda_start, agenda_end, links_start,

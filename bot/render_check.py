@@ -8,7 +8,9 @@ from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import markers
-from bot.model import Agenda, AgendaGroup, AgendaItem, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem
+from bot.model import (
+    Agenda, AgendaGroup, AgendaItem, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem, SectionGroup,
+)
 from bot.render import (
     NO_REGION,
     SAMPLE_MENTION,
@@ -90,7 +92,7 @@ def sample_occurrence(meeting: Meeting) -> Occurrence:
 
 
 def sample_agenda(meeting: Meeting) -> Agenda:
-    """Two repositories, three items, one of them hostile."""
+    """A section with a hostile discussion, then two repositories, three items, one of them hostile."""
     own, other = meeting.repo, SAMPLE_OTHER_REPO
     hostile = f"Hostile {SAMPLE_TAG} {SAMPLE_MENTION} {markers.AGENDA_END} [click](https://example.invalid)"
     return Agenda(
@@ -101,7 +103,19 @@ def sample_agenda(meeting: Meeting) -> Agenda:
             AgendaGroup(own, (_sample_item(own, 1, "A sample topic"), _sample_item(own, 2, hostile, pr=True))),
             AgendaGroup(other, (_sample_item(other, 3, "Another sample topic"),)),
         ),
+        sections=(SectionGroup(_sample_section(meeting), (_sample_discussion(other, 4, hostile),)),),
+        discussions=meeting.agenda.include_discussions,
     )
+
+
+def _sample_section(meeting: Meeting) -> str:
+    sections = meeting.agenda.sections
+    return sections[0].title if sections else "Sample section"
+
+
+def _sample_discussion(repo: str, number: int, title: str) -> AgendaItem:
+    url = f"https://github.com/{repo}/discussions/{number}"
+    return AgendaItem(repo, number, title, url, labels=("sample",), author="octocat", is_discussion=True, visibility="public")
 
 
 def _sample_item(repo: str, number: int, title: str, pr: bool = False) -> AgendaItem:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import agenda, escape, markers
-from bot.model import Agenda, AgendaConfig, AgendaGroup, AgendaItem
+from bot.model import Agenda, AgendaConfig, AgendaGroup, AgendaItem, AgendaSection
 
 LABEL = "security-agenda"
 MEETING_REPO = "openjs-foundation/security-collab-space"
@@ -266,6 +266,8 @@ def test_json_is_the_documented_document():
         ("nodejs/node", 7),
     ]
     assert document["items"][1] == {
+        "kind": "issue",
+        "section": None,
         "repo": MEETING_REPO,
         "number": 53,
         "title": "@x <b>",
@@ -275,7 +277,7 @@ def test_json_is_the_documented_document():
         "author": "alice",
         "updated_at": "2024-02-03T04:05:06Z",
     }
-    assert document["items"][2]["is_pull_request"] is True
+    assert (document["items"][2]["is_pull_request"], document["items"][2]["kind"]) == (True, "pull_request")
     assert document["warnings"] == ["search timed out"]
 
 
@@ -294,3 +296,77 @@ def test_items_less_visible_than_the_meeting_are_withheld_and_counted(meeting, k
     seen = {"o/pub": "public", "o/int": "internal", "o/priv": "private", "o/gone": None}  # None: unreadable
     visible, withheld = agenda.withhold(items, seen, meeting)
     assert {i.repo.lower() for i in visible} == kept and withheld == 4 - len(kept)
+
+
+# ----------------------------------------------------------------- sections
+
+
+def labelled(repo, number, *labels, discussion=False):
+    url = f"https://github.com/{repo}/{'discussions' if discussion else 'issues'}/{number}"
+    return AgendaItem(repo, number, f"t{number}", url, labels=(LABEL, *labels), is_discussion=discussion)
+
+
+SECTIONS = (
+    AgendaSection("Needs a decision", ("needs-decision",)),
+    AgendaSection("Security", ("security", "NEEDS-DECISION")),
+    AgendaSection("Never used", ("nobody-uses-this",)),
+)
+
+
+def test_an_item_goes_under_the_first_section_it_matches_in_written_order():
+    config = AgendaConfig(label=LABEL, sections=SECTIONS)
+    items = [
+        labelled("z/z", 4, "Security", "needs-decision"),  # both: the first written wins
+        labelled(MEETING_REPO, 9, "security"),
+        labelled("a/a", 2, "needs-decision", discussion=True),
+        labelled("a/a", 3),
+    ]
+    result = agenda.build_agenda(config, items, MEETING_REPO)
+    assert [(s.title, [(i.repo, i.number) for i in s.items]) for s in result.sections] == [
+        ("Needs a decision", [("a/a", 2), ("z/z", 4)]),
+        ("Security", [(MEETING_REPO, 9)]),
+    ]
+    assert [(g.repo, [i.number for i in g.items]) for g in result.groups] == [("a/a", [3])]
+    assert [i.number for i in result.items] == [2, 4, 9, 3]
+    assert result.section_of(items[0]) == "Needs a decision" and result.section_of(items[3]) is None
+
+
+def test_sections_are_optional_and_an_item_in_a_section_is_not_repeated_in_its_group():
+    items = [labelled("a/a", 1, "security"), labelled("A/A", 1, "security")]
+    plain = agenda.build_agenda(AgendaConfig(label=LABEL), items, MEETING_REPO)
+    assert plain.sections == () and [len(g.items) for g in plain.groups] == [1]
+    both = agenda.build_agenda(AgendaConfig(label=LABEL, sections=SECTIONS), items, MEETING_REPO)
+    assert both.groups == () and len(both.items) == 1 and not both.empty
+
+
+def test_markdown_puts_sections_first_naming_each_items_repository_and_kind():
+    config = AgendaConfig(label=LABEL, sections=(AgendaSection("Needs *a* decision", ("needs-decision",)),))
+    items = [labelled("a/a", 2, "needs-decision", discussion=True), labelled("a/a", 3, "needs-decision"),
+             labelled("b/b", 5, discussion=True)]
+    assert agenda.agenda_markdown(agenda.build_agenda(config, items, MEETING_REPO)) == (
+        f"### {escape.markdown_inline('Needs *a* decision')}\n\n"
+        "* t2 [a/a discussion #2](https://github.com/a/a/discussions/2)\n"
+        "* t3 [a/a#3](https://github.com/a/a/issues/3)\n\n"
+        "### b/b\n\n"
+        "* t5 [discussion #5](https://github.com/b/b/discussions/5)\n"
+    )
+
+
+def test_json_gives_each_item_its_kind_and_section():
+    config = AgendaConfig(label=LABEL, sections=SECTIONS)
+    items = [labelled("a/a", 2, "security", discussion=True), labelled("a/a", 3)]
+    document = json.loads(agenda.agenda_json(agenda.build_agenda(config, items, MEETING_REPO)))
+    assert [(i["number"], i["kind"], i["section"]) for i in document["items"]] == [
+        (2, "discussion", "Security"),
+        (3, "issue", None),
+    ]
+
+
+def test_cutting_an_agenda_takes_sections_first():
+    config = AgendaConfig(label=LABEL, sections=SECTIONS)
+    items = [labelled("a/a", 1, "security"), labelled("a/a", 2, "security"), labelled("b/b", 3)]
+    whole = agenda.build_agenda(config, items, MEETING_REPO)
+    cut = whole.first(1)
+    assert [i.number for i in cut.items] == [1] and cut.groups == () and cut.omitted == 2
+    assert [i.number for i in whole.first(3).items] == [1, 2, 3] and whole.first(3).omitted == 0
+    assert whole.first(0).empty and whole.first(0).omitted == 3

@@ -704,3 +704,75 @@ def test_a_rule_that_repeats_more_often_than_daily_is_refused_before_expansion(t
 def test_one_time_a_day_by_byhour_is_daily_enough(tmp_path):
     meeting, problems = load(tmp_path, edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', 'rrule = "FREQ=DAILY;BYHOUR=9;BYMINUTE=30"'))
     assert problems == [] and meeting is not None
+
+
+# Discussions and sections (SPEC section 9)
+
+SECTIONS = VALID + """include_discussions = true
+
+[[agenda.sections]]
+title = "Needs a decision"
+labels = ["needs-decision"]
+
+[[agenda.sections]]
+title = "Security"
+labels = ["security", "a label nobody uses yet"]
+"""
+
+
+def test_discussions_and_sections_are_read_in_written_order(tmp_path):
+    meeting = meeting_of(tmp_path, SECTIONS)
+    assert meeting.agenda.include_discussions is True
+    assert meeting.agenda.sections == (
+        model.AgendaSection("Needs a decision", ("needs-decision",)),
+        model.AgendaSection("Security", ("security", "a label nobody uses yet")),
+    )
+    assert meeting_of(tmp_path, VALID).agenda.sections == ()
+    assert meeting_of(tmp_path, VALID).agenda.include_discussions is False
+
+
+def test_an_empty_labels_list_is_an_error_at_its_line(tmp_path):
+    text = edit('labels = ["needs-decision"]', "labels = []", SECTIONS)
+    key = "agenda.sections.labels"
+    assert problem_of(tmp_path, text) == (line_of(text, "labels = []"), tomlines.MUST_NOT_BE_EMPTY.format(key=key))
+
+
+def _header_line(text: str, index: int) -> int:
+    """The line of the `index`th `[[agenda.sections]]` header."""
+    return [n for n, content in enumerate(text.splitlines(), 1) if content == "[[agenda.sections]]"][index]
+
+
+@pytest.mark.parametrize(
+    "old, new, where, message",
+    [
+        ('title = "Security"\n', "", 1, tomlines.MISSING_KEY.format(key="title", table="[[agenda.sections]]")),
+        ('labels = ["needs-decision"]\n', "", 0, tomlines.MISSING_KEY.format(key="labels", table="[[agenda.sections]]")),
+        ('title = "Security"', 'title = ""', 'title = ""', tomlines.MUST_NOT_BE_EMPTY.format(key="agenda.sections.title")),
+        ('labels = ["needs-decision"]', 'labels = ["ok", ""]', 'labels = ["ok", ""]',
+         config.BAD_LABEL.format(key="agenda.sections.labels", value="")),
+        ('labels = ["needs-decision"]', 'labels = "needs-decision"', 'labels = "needs',
+         tomlines.MUST_BE_STRINGS.format(key="agenda.sections.labels")),
+        ('title = "Security"', 'title = "Needs a decision"\n#', "#",
+         config.DUPLICATE_SECTION.format(key="agenda.sections.title", value="Needs a decision")),
+        ("include_discussions = true", 'include_discussions = "yes"', "include_discussions",
+         tomlines.MUST_BE_BOOLEAN.format(key="agenda.include_discussions")),
+    ],
+)
+def test_section_problems_point_at_their_line(tmp_path, old, new, where, message):
+    text = edit(old, new, SECTIONS)
+    if isinstance(where, int):
+        line = _header_line(text, where)
+    else:
+        line = line_of(text, where) - (1 if where == "#" else 0)
+    assert problem_of(tmp_path, text) == (line, message)
+
+
+def test_sections_must_be_tables(tmp_path):
+    text = VALID + 'sections = ["Needs a decision"]\n'
+    assert problem_of(tmp_path, text) == (line_of(text, "sections ="), config.MUST_BE_SECTIONS)
+
+
+def test_unknown_keys_in_a_section_are_errors(tmp_path):
+    text = SECTIONS + 'colour = "red"\n'
+    line, message = problem_of(tmp_path, text)
+    assert line == line_of(text, "colour") and message.startswith("unknown key 'colour' in [[agenda.sections]]")

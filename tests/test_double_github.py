@@ -700,6 +700,8 @@ def test_validator_rejects_shapes_github_would_not_send(gh: GitHubDouble) -> Non
 def test_every_served_operation_is_in_the_description() -> None:
     samples = {"owner": "o", "repo": "r", "number": "1", "name": "n", "path*": "a/b", "installation_id": "1"}
     for served in ROUTES:
+        if served.handler == "graphql":
+            continue  # described by GitHub's GraphQL schema, against which tests/test_double_graphql.py checks it
         path = served.template
         for key, value in samples.items():
             path = path.replace("{" + key + "}", value)

@@ -152,7 +152,7 @@ def test_more_than_1000_items_created_in_one_second_are_reported_missing(gh, cap
     query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
     missing = agenda.CANNOT_SPLIT.format(query=query, cap=1000, since="2024-01-01T00:00:00Z")
     assert result.warnings == (missing,)
-    assert caplog.messages[-1] == missing
+    assert missing not in caplog.messages  # `run` and `agenda` log it, once
     assert len(result.items) == 1000
     assert_only_searches(gh, 20)  # the cap once, then the same window once more: no endless loop
 
@@ -248,7 +248,7 @@ def test_incomplete_results_become_a_warning(gh, caplog):
         result = collect(gh)
     query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
     assert result.warnings == (agenda.INCOMPLETE_RESULTS.format(query=query),)
-    assert caplog.messages == list(result.warnings)
+    assert caplog.messages == []  # `run` and `agenda` log it, once
 
 
 SEARCH_DOCS = "https://docs.github.com/rest/search/search#search-issues-and-pull-requests"
@@ -306,7 +306,7 @@ def test_a_private_repositorys_item_never_reaches_a_public_meetings_agenda(gh, c
         result = collect(gh)
     assert numbers(result) == {("openjs-foundation/open", public)} and result.withheld == 1
     warning = agenda.WITHHELD.format(count=1, repo=MEETING_REPO, visibility="public")
-    assert warning in result.warnings and warning in caplog.text
+    assert warning in result.warnings and warning not in caplog.text  # `run` and `agenda` log it, once
     assert EMBARGOED not in caplog.text + " ".join(result.warnings) + agenda.agenda_markdown(result)
     assert agenda.WITHHELD_NOTE.format(count=1) in agenda.agenda_markdown(result)
     assert all(e.query["q"].endswith(agenda.PUBLIC_ONLY) for e in search_requests(gh))  # filtered by the search

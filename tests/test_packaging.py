@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 TEMPLATES = ("issue.md.j2", "notes.md.j2", "event.txt.j2", "index.html.j2")
+FORM = "ISSUE_TEMPLATE/agenda-request.yml"  # the agenda-request issue form, shipped beside the templates
 
 
 def _source(tmp_path: Path) -> Path:
@@ -32,7 +33,7 @@ def test_the_wheel_carries_the_default_templates_and_uses_them(tmp_path: Path):
     assert build.returncode == 0, build.stderr
     (wheel,) = tmp_path.glob("meeting_bot-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert {f"bot/default_templates/{name}" for name in TEMPLATES} <= set(names)
+    assert {f"bot/default_templates/{name}" for name in (*TEMPLATES, FORM)} <= set(names)
     assert "bot/__main__.py" in names and any(n.endswith("entry_points.txt") for n in names)
 
     target = tmp_path / "site"

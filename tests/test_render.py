@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bot
-from bot import config, markers, render, render_check
+from bot import config, escape, markers, render, render_check
 from bot.render_check import check_templates
 from bot.model import (
     Agenda, AgendaConfig, AgendaGroup, AgendaItem, CalendarConfig, CalendarProvider, IssueConfig,
-    NotesConfig, NotesProvider, Occurrence,
+    NotesConfig, NotesProvider, Occurrence, SectionGroup,
 )
 from bot.render import Links, RenderError, Renderer, build_context
 from tests.factories import CALENDAR_URL, JOIN_URL, MEETING_REPO, make_meeting
@@ -520,3 +520,64 @@ def test_a_setting_without_a_known_line_reports_line_one(tmp_path):
 def test_templates_cannot_change_anything(tmp_path, source):
     with pytest.raises(RenderError):
         render_text(tmp_path, source)
+
+# Sections and discussions (SPEC section 9)
+
+
+def sectioned_context(discussions=True):
+    decision = AgendaItem("nodejs/node", 4, "Pick <b>one</b> @nodejs/tsc", "https://github.com/nodejs/node/discussions/4",
+                          is_discussion=True)
+    issue = AgendaItem(MEETING_REPO, 9, "Vote", f"https://github.com/{MEETING_REPO}/issues/9")
+    other = AgendaItem(MEETING_REPO, 5, "Idea", f"https://github.com/{MEETING_REPO}/discussions/5", is_discussion=True)
+    agenda_value = Agenda("security-agenda", ("openjs-foundation",), (), (AgendaGroup(MEETING_REPO, (other,)),),
+                          sections=(SectionGroup("Needs a decision", (decision, issue)),), discussions=discussions)
+    return build_context(make_meeting(), occurrence(), agenda_value, Links(ISSUE_URL), "T")
+
+
+def test_default_templates_put_sections_first_and_mark_discussions():
+    for body in (Renderer().notes(sectioned_context()), Renderer().issue(sectioned_context())):
+        region = markers.find_region(body, markers.AGENDA)
+        lines = [line for line in region.splitlines() if line.startswith(("###", "* "))]
+        assert lines == [
+            "### Needs a decision",
+            f"* {escape.markdown_inline('Pick <b>one</b> @nodejs/tsc')} "
+            f"[{escape.markdown_inline('nodejs/node')} discussion #4](https://github.com/nodejs/node/discussions/4)",
+            f"* Vote [{escape.markdown_inline(MEETING_REPO)}#9](https://github.com/{MEETING_REPO}/issues/9)",
+            f"### {escape.markdown_inline(MEETING_REPO)}",
+            f"* Idea [discussion #5](https://github.com/{MEETING_REPO}/discussions/5)",
+        ]
+        assert "labeled issues, pull requests and discussions from" in body
+
+
+def test_an_agenda_with_only_sections_is_not_called_empty():
+    ctx = sectioned_context(discussions=False)
+    only_sections = Agenda("security-agenda", sections=ctx["agenda"].sections)
+    body = Renderer().notes(build_context(make_meeting(), occurrence(), only_sections, Links(ISSUE_URL), "T"))
+    assert "No open issue" not in body and "### Needs a decision" in body
+    assert "labeled issues and pull requests from" in body
+
+
+def test_an_empty_agenda_with_discussions_says_so():
+    empty = Agenda("security-agenda", discussions=True)
+    body = Renderer().notes(build_context(make_meeting(), occurrence(), empty, Links(ISSUE_URL), "T"))
+    assert "No open issue, pull request or discussion carries the **security-agenda** label yet." in body
+
+
+def test_check_reports_section_titles_placed_without_escaping(tmp_path):
+    source = (render.default_templates_dir() / "notes.md.j2").read_text()
+    (tmp_path / "notes.md.j2").write_text(source.replace("* {{ item.title|md }} [{{ item.repo|md }}",
+                                                         "* {{ item.title }} [{{ item.repo|md }}"))
+    problems = check_templates(Renderer(tmp_path), make_meeting())
+    assert [p.message for p in problems] == [render_check.UNESCAPED.format(kind="notes", filter="md")]
+
+
+def test_the_event_lists_sections_first_and_marks_discussions():
+    ctx = sectioned_context()
+    meeting = make_meeting(calendar=CalendarConfig(CalendarProvider.GOOGLE, "c@example.com"))
+    text = Renderer().event(build_context(meeting, occurrence(), ctx["agenda"], Links(ISSUE_URL), "T"))
+    lines = text.splitlines()
+    assert lines[0] == "Agenda: issues, pull requests and discussions labeled security-agenda"
+    assert lines.index("Needs a decision") < lines.index(MEETING_REPO)
+    assert f"- Vote ({MEETING_REPO}#9) https://github.com/{MEETING_REPO}/issues/9" in lines
+    assert f"- Idea (discussion #5) https://github.com/{MEETING_REPO}/discussions/5" in lines
+    assert "<b>" not in text and "Nothing is on the agenda yet." not in text

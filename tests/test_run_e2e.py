@@ -12,7 +12,7 @@ import pytest
 
 from bot import escape, markers, occurrences, plan, runner
 from bot.adapters.github_client import BAD_CREDENTIALS, NOT_FOUND
-from bot.agenda import HEADING, ITEM
+from bot.agenda import HEADING, ITEM, REF
 from bot.apply import (
     CLOSED_ISSUE,
     CREATED_ISSUE,
@@ -368,19 +368,19 @@ def test_agenda_prints_the_current_agenda_as_markdown_and_as_json(world):
     assert markdown.stdout.splitlines() == [
         HEADING.format(repo=REPO),
         "",
-        ITEM.format(title="Budget", number=own, url=url.format(REPO, "issues", own)),
+        ITEM.format(title="Budget", ref=REF.format(number=own), url=url.format(REPO, "issues", own)),
         "",
         HEADING.format(repo=OTHER),
         "",
-        ITEM.format(title=escape.markdown_inline(THREAT), number=topic, url=url.format(OTHER, "issues", topic)),
-        ITEM.format(title="Add fuzzing", number=pull, url=url.format(OTHER, "pull", pull)),
+        ITEM.format(title=escape.markdown_inline(THREAT), ref=REF.format(number=topic), url=url.format(OTHER, "issues", topic)),
+        ITEM.format(title="Add fuzzing", ref=REF.format(number=pull), url=url.format(OTHER, "pull", pull)),
     ]
     document = json.loads(as_json.stdout)
     assert (document["label"], document["orgs"], document["warnings"]) == (LABEL, ["acme"], [])
-    assert [(i["repo"], i["number"], i["title"], i["is_pull_request"]) for i in document["items"]] == [
-        (REPO, own, "Budget", False),
-        (OTHER, topic, THREAT, False),  # raw in JSON
-        (OTHER, pull, "Add fuzzing", True),
+    assert [(i["repo"], i["number"], i["title"], i["kind"], i["section"]) for i in document["items"]] == [
+        (REPO, own, "Budget", "issue", None),
+        (OTHER, topic, THREAT, "issue", None),  # raw in JSON
+        (OTHER, pull, "Add fuzzing", "pull_request", None),
     ]
     assert world.writes() == []
 

@@ -13,8 +13,9 @@ from bot import agenda
 from bot.adapters import github_repos
 from bot.adapters.github_client import Calls, classify
 from bot.adapters.retry import Kind
+from bot.adapters.github_discussions import GitHubDiscussions
 from bot.logs import LOGGER
-from bot.model import Agenda, AgendaConfig, Meeting
+from bot.model import Agenda, AgendaConfig, AgendaItem, Meeting
 from bot.ports import NotFound, ServiceError
 
 log = logging.getLogger(LOGGER)
@@ -40,6 +41,7 @@ class GitHubAgenda:
     def __init__(self, client: github.Github, calls: Calls | None = None) -> None:
         self._requester = client.requester
         self._calls = calls if calls is not None else Calls(url=self._requester.base_url)
+        self._discussions = GitHubDiscussions(client.requester, self._calls)
 
     def _get(self, path: str, parameters: dict | None = None) -> dict:
         """One GET through the retry policy (rate limits waited out, transient failures repeated)."""
@@ -52,7 +54,8 @@ class GitHubAgenda:
         A public meeting repository searches with `is:public` and counts what that left out with
         one more search per query (`per_page=1`, only its `total_count`); a private one needs
         neither; an internal one (GitHub Enterprise) reads each other repository's visibility once
-        per process. The meeting repository's own visibility is read once per process.
+        per process. The meeting repository's own visibility is read once per process. Discussions
+        (with `include_discussions`) carry their repository's visibility and are held to the same rule.
         """
         config = meeting.agenda
         try:
@@ -72,9 +75,21 @@ class GitHubAgenda:
         items = agenda.items_from_hits(hits, config)
         if own == "internal":
             items, withheld = self._withhold(items, meeting.repo, own)
+        if config.include_discussions:
+            found_discussions, left_out = self._visible_discussions(config, meeting.repo, own, warnings)
+            items += found_discussions
+            withheld += left_out
         if withheld:
             _warn(warnings, agenda.WITHHELD.format(count=withheld, repo=meeting.repo, visibility=own))
         return agenda.build_agenda(config, items, meeting.repo, warnings, withheld)
+
+    def _visible_discussions(
+        self, config: AgendaConfig, meeting_repo: str, own: str | None, warnings: list[str]
+    ) -> tuple[tuple[AgendaItem, ...], int]:
+        """The labelled discussions as visible as the meeting repository (each carries its repository's
+        visibility, so this costs no request), and how many were left out."""
+        found = self._discussions.collect(config, meeting_repo, warnings)
+        return agenda.withhold(found, {i.repo.casefold(): i.visibility for i in found}, own)
 
     def _withhold(self, items, meeting_repo: str, own: str):
         """Items from repositories at least as visible as the meeting's; one GET per repository per process."""
@@ -162,7 +177,7 @@ class GitHubAgenda:
 
 
 def _warn(warnings: list[str], message: str) -> None:
-    log.warning(message)
+    """A warning for the agenda: `run` and `agenda` log it once, naming the meeting."""
     warnings.append(message)
 
 

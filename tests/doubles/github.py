@@ -48,6 +48,7 @@ from tests.doubles.github_endpoints import (
     Installation,
     Route,
 )
+from tests.doubles.github_graphql import GraphQLEndpoint, is_graphql_query
 from tests.doubles.github_state import ApiError, GitHubState, git_blob_sha, not_found
 from tests.doubles.http import HTTPDouble, Raw, Request, Response
 
@@ -66,8 +67,8 @@ BAD_GATEWAY_PAGE = (
 )
 
 
-class GitHubDouble(Endpoints, HTTPDouble):
-    """The GitHub REST API double; see the module docstring and README.md."""
+class GitHubDouble(GraphQLEndpoint, Endpoints, HTTPDouble):
+    """The GitHub REST and GraphQL API double; see the module docstring and README.md."""
 
     def __init__(
         self,
@@ -76,14 +77,18 @@ class GitHubDouble(Endpoints, HTTPDouble):
         tokens: dict[str, str] | None = None,
         login: str = DEFAULT_LOGIN,
         clock: Callable[[], float] = time.time,
+        discussion_search: bool = True,
     ) -> None:
         """Set up an empty GitHub; start it with :meth:`start` or ``with``.
 
         ``tokens`` maps token → access level (``read``/``write``/``admin``)
         for user ``login``; default ``{DEFAULT_TOKEN: "write"}``.  ``clock``
         (epoch seconds) drives timestamps, rate-limit windows and expiries.
+        ``discussion_search=False``: a GitHub Enterprise Server whose GraphQL
+        schema has no ``DISCUSSION`` search type.
         """
         super().__init__()
+        self.discussion_search = discussion_search
         self.prefix = prefix.rstrip("/")
         self.clock = clock
         self.state = GitHubState(lambda: self.clock())
@@ -100,6 +105,11 @@ class GitHubDouble(Endpoints, HTTPDouble):
         """Base URL for clients: ``http://127.0.0.1:PORT`` plus the prefix."""
         return self.origin + self.prefix
 
+    @property
+    def graphql_path(self) -> str:
+        """``/graphql``, or ``/api/graphql`` beside GitHub Enterprise Server's ``/api/v3``."""
+        return self.prefix.removesuffix("/v3") + "/graphql"
+
     # =============================================================== dispatch
     def handle(self, request: Request) -> Response:
         """Authenticate, spend the rate limit, run the endpoint's handler."""
@@ -109,7 +119,7 @@ class GitHubDouble(Endpoints, HTTPDouble):
                 raise principal
             if found is None:
                 raise not_found()
-            if found.resource:
+            if found.resource and found.charged:
                 self.rate_limits.spend(principal, found.resource)
             response = getattr(self, "_" + found.handler)(request, principal, **params)
             return self._conditional(request, principal, found, response)
@@ -128,6 +138,11 @@ class GitHubDouble(Endpoints, HTTPDouble):
         if found.resource:
             self.rate_limits.refund(principal, found.resource)
         return Response(304, None, {"ETag": tag, **{k: v for k, v in response.headers.items() if k == "Link"}})
+
+    def inspect(self, request: Request) -> None:
+        """A GraphQL query only reads: it is no write in the log (a mutation would be)."""
+        if request.method == "POST" and request.raw_path.rstrip("/") == self.graphql_path:
+            request.read_only = is_graphql_query(request.body)
 
     def finish_response(self, request: Request, response: Response) -> None:
         """Add the rate-limit and GitHub headers every answer carries (a load balancer's page has none)."""
@@ -162,9 +177,12 @@ class GitHubDouble(Endpoints, HTTPDouble):
 
     def _route(self, request: Request) -> tuple[Route | None, dict[str, str]]:
         """The endpoint of a request (``None`` if unknown) and its path parameters."""
-        if not request.raw_path.startswith(self.prefix + "/"):
+        if request.raw_path.rstrip("/") == self.graphql_path:
+            path = "/graphql"
+        elif not request.raw_path.startswith(self.prefix + "/"):
             return None, {}
-        path = request.raw_path[len(self.prefix) :]
+        else:
+            path = request.raw_path[len(self.prefix) :]
         for candidate in ROUTES:
             match = candidate.pattern.fullmatch(path)
             if match and candidate.method == request.method:
@@ -201,16 +219,19 @@ class GitHubDouble(Endpoints, HTTPDouble):
         owner: str | None = None,
         installation_id: int | None = None,
         expires_at: float | None = None,
+        discussions: bool = True,
     ) -> Token:
         """Accept a token for ``login`` with ``read``/``write``/``admin`` access.
 
         ``repos`` (``owner/name``) limits the repositories it may write to and
-        the private ones it sees; the other arguments serve installation tokens.
+        the private ones it sees; ``discussions=False`` makes every discussion
+        it asks GraphQL for a ``FORBIDDEN`` error (a token without the
+        Discussions permission); the other arguments serve installation tokens.
         """
         with self.lock:
             user = self.state.user(login, "Bot" if login.endswith("[bot]") else "User")
             scope = None if repos is None else frozenset(r.lower() for r in repos)
-            token = Token(value, user.login, access, scope, owner, installation_id, expires_at, user.id)
+            token = Token(value, user.login, access, scope, owner, installation_id, expires_at, user.id, discussions)
             self.tokens[value] = token
             return token
 
@@ -345,6 +366,32 @@ class GitHubDouble(Endpoints, HTTPDouble):
             self.state.user(org, "Organization")
             self.state.user(login)
             self.state.members.setdefault(org.lower(), set()).add(login.lower())
+
+    def add_discussion(
+        self, repo: str, title: str, labels: Iterable[str] = (), *, user: str = "alice", body: str = "",
+        created_at: datetime | None = None, state: str = "open",
+    ) -> int:
+        """Open a discussion (``state="closed"`` closes it) and return its number (shared with issues)."""
+        with self.lock:
+            found = self.state.repo(repo)
+            discussion = self.state.add_discussion(found, title, user=user, body=body, labels=labels,
+                                                   created_at=created_at)
+            if state != "open":
+                discussion.state, discussion.closed_at = state, discussion.created_at
+            return discussion.number
+
+    def set_discussion(self, repo: str, number: int, *, labels: Iterable[str] | None = None, **fields: Any) -> None:
+        """Change a discussion: ``labels`` (replaced), ``state``, ``title``, ``updated_at``, ..."""
+        with self.lock:
+            found = self.state.repo(repo)
+            discussion = found.discussions[number]
+            if labels is not None:
+                discussion.labels = [self.state.ensure_label(found, name).name for name in labels]
+            for name, value in fields.items():
+                if not hasattr(discussion, name):
+                    raise AttributeError(f"discussions have no field {name!r}")
+                setattr(discussion, name, value)
+            discussion.updated_at = self.state.now()
 
     def add_label(self, repo: str, name: str, color: str = "ededed", description: str | None = None) -> None:
         """Create a repository label."""

@@ -26,9 +26,9 @@ ACCESS_LEVELS = ("read", "write", "admin")
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 CLIENT_IP = "127.0.0.1"
 #: (limit, window in seconds) per resource, for authenticated callers.
-LIMITS = {"core": (5000, 3600), "search": (30, 60)}
-#: The same for anonymous callers.
-ANONYMOUS_LIMITS = {"core": (60, 3600), "search": (10, 60)}
+LIMITS = {"core": (5000, 3600), "search": (30, 60), "graphql": (5000, 3600)}
+#: The same for anonymous callers (GraphQL refuses them before counting).
+ANONYMOUS_LIMITS = {"core": (60, 3600), "search": (10, 60), "graphql": (0, 3600)}
 #: Longest a JWT may live, in seconds, counted from now.
 JWT_MAX_LIFETIME = 600
 JWT_UNDECODABLE = "A JSON web token could not be decoded"
@@ -51,6 +51,7 @@ class Token:
     installation_id: int | None = None
     expires_at: float | None = None
     user_id: int = 0
+    discussions: bool = True  # may read discussions (a fine-grained token or app needs that permission)
 
     def covers(self, repo: Repo) -> bool:
         """Whether the token was granted this repository."""

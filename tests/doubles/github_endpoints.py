@@ -54,6 +54,7 @@ class Route:
     handler: str
     resource: str = "core"
     jwt: bool = False
+    charged: bool = True  # False: the handler spends the rate limit itself (GraphQL's points)
 
     @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -66,6 +67,7 @@ REPO = "/repos/{owner}/{repo}"
 ISSUE = REPO + "/issues/{number}"
 ROUTES = [
     Route("GET", "/search/issues", "search_issues", resource="search"),
+    Route("POST", "/graphql", "graphql", resource="graphql", charged=False),  # served beside the prefix (GHES)
     Route("GET", "/user", "get_user"),
     Route("GET", "/rate_limit", "get_rate_limit", resource=""),
     Route("GET", REPO, "get_repo"),

@@ -11,7 +11,8 @@ Supported qualifiers (a leading ``-`` negates any of them):
   GitHub; unknown or invisible ones make the search a 422;
 * ``author:x``, ``assignee:x``, ``in:title|body|comments``;
 * ``created:``/``updated:``/``closed:`` with ``>``, ``>=``, ``<``, ``<=``,
-  ``a..b`` or a bare date (``2024-05-01`` or a full ISO timestamp).
+  ``a..b`` or a bare date (``2024-05-01`` or a full ISO timestamp);
+* ``sort:...`` selects nothing (the GraphQL search orders by ``sort:created-asc``).
 
 Any other word, or unknown ``key:value``, is free text matched
 case-insensitively in titles and bodies (GitHub also treats unknown
@@ -28,7 +29,8 @@ from datetime import UTC, datetime
 from tests.doubles.github_state import Issue, Repo
 
 SCOPES = ("org", "user", "repo")
-KNOWN = {"is", "state", "type", "label", "no", "author", "assignee", "in", "created", "updated", "closed", *SCOPES}
+KNOWN = {"is", "state", "type", "label", "no", "author", "assignee", "in", "created", "updated", "closed", "sort",
+         *SCOPES}
 KINDS = {"issue": False, "pr": True, "pull-request": True}
 
 
@@ -116,7 +118,7 @@ def matches(terms: list[Term], issue: Issue) -> bool:
     """Whether an issue satisfies every non-scope term."""
     fields = [t.value.lower() for t in terms if t.key == "in"]
     visibility = _visibility_terms(terms)
-    checked = [t for t in terms if t.key not in (*SCOPES, "in") and t not in visibility]
+    checked = [t for t in terms if t.key not in (*SCOPES, "in", "sort") and t not in visibility]
     return all(_check(t, issue, fields) != t.negated for t in checked)
 
 

@@ -140,6 +140,26 @@ class Issue:
 
 
 @dataclass
+class Discussion:
+    """A repository discussion; it shares the issue numbers and the fields the search reads."""
+
+    id: int
+    number: int
+    title: str
+    body: str
+    user: str
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"
+    closed_at: datetime | None = None
+    labels: list[str] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    pull_request: bool = False
+    merged_at: datetime | None = None
+
+
+@dataclass
 class Commit:
     """A commit made through the contents API (or a test helper)."""
 
@@ -178,6 +198,7 @@ class Repo:
     description: str | None = None
     labels: dict[str, Label] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
+    discussions: dict[int, Discussion] = field(default_factory=dict)
     branches: dict[str, str | None] = field(default_factory=dict)
     commits: dict[str, Commit] = field(default_factory=dict)
 
@@ -185,6 +206,10 @@ class Repo:
     def full_name(self) -> str:
         """``owner/name``."""
         return f"{self.owner}/{self.name}"
+
+    def next_number(self) -> int:
+        """The next number: issues, pull requests and discussions count on together."""
+        return max([*self.issues, *self.discussions], default=0) + 1
 
     def label(self, name: str) -> Label | None:
         """The label of that name, case-insensitively."""
@@ -328,13 +353,25 @@ class GitHubState:
             raise invalid("Issue", "title", "missing_field")
         when = created_at or self.now()
         self.user(user)
-        number = max(repo.issues, default=0) + 1
+        number = repo.next_number()
         issue = Issue(self.next_id(), number, title, body, user, when, when, pull_request=pull_request)
         issue.assignees = [self.user(a).login for a in assignees]
         self.set_labels(repo, issue, labels)
         issue.updated_at = when
         repo.issues[number] = issue
         return issue
+
+    def add_discussion(
+        self, repo: Repo, title: str, *, user: str, body: str = "", labels: Iterable[str] = (),
+        created_at: datetime | None = None,
+    ) -> Discussion:
+        """Open a discussion with the repository's next number; unknown labels are created."""
+        when = created_at or self.now()
+        self.user(user)
+        discussion = Discussion(self.next_id(), repo.next_number(), title, body, user, when, when)
+        discussion.labels = [self.ensure_label(repo, name).name for name in labels]
+        repo.discussions[discussion.number] = discussion
+        return discussion
 
     def issue(self, repo: Repo, number: int | str) -> Issue:
         """Issue ``number`` of a repository, else a 404."""

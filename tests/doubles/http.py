@@ -94,6 +94,7 @@ class Request:
     form: dict[str, str] | None = None
     json_error: str | None = None
     api_method: str | None = None
+    read_only: bool = False  # a POST that only reads (a GraphQL query), set by the subclass's inspect
 
 
 @dataclass
@@ -126,11 +127,12 @@ class Exchange:
     params: dict[str, list[str]] = field(default_factory=dict)
     form: dict[str, str] | None = None
     api_method: str | None = None
+    read_only: bool = False
 
     @property
     def is_write(self) -> bool:
-        """True for POST, PUT, PATCH and DELETE."""
-        return self.method in WRITE_METHODS
+        """True for POST, PUT, PATCH and DELETE, unless the double marked the request as only reading."""
+        return self.method in WRITE_METHODS and not self.read_only
 
 
 @dataclass
@@ -493,6 +495,7 @@ def _exchange(request: Request, response: Response | None, fault: Fault | None) 
         params={name: list(values) for name, values in request.params.items()},
         form=None if request.form is None else dict(request.form),
         api_method=request.api_method,
+        read_only=request.read_only,
     )
 
 
