@@ -192,7 +192,7 @@ def feed(
     first, last = _zone_span(ordered, now)
     zones = [icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last) for tzid in sorted(calendar.get_missing_tzids())]
     calendar.subcomponents[:] = [*zones, *events]  # sorted, so the bytes do not depend on set order
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def _zone_span(items: Iterable[FeedEvent], now: dt.datetime) -> tuple[dt.date, dt.date]:

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from markupsafe import Markup
 
@@ -73,7 +73,7 @@ def upcoming(entries: Sequence[Entry], now: dt.datetime, weeks: int) -> list[Ent
     return [entry for entry in entries if entry.occurrence.end > now and entry.occurrence.start < until]
 
 
-def _agenda(agenda: Agenda | None) -> dict | None:
+def _agenda(agenda: Agenda | None) -> dict[str, Any] | None:
     if agenda is None:
         return None
     groups = [
@@ -93,7 +93,7 @@ def _agenda(agenda: Agenda | None) -> dict | None:
     return {"label": agenda.label, "groups": groups, "omitted": agenda.omitted}
 
 
-def occurrence_record(meeting: Meeting, entry: Entry) -> dict:
+def occurrence_record(meeting: Meeting, entry: Entry) -> dict[str, Any]:
     occ = entry.occurrence
     return {
         "key": occ.key,
@@ -110,7 +110,7 @@ def occurrence_record(meeting: Meeting, entry: Entry) -> dict:
     }
 
 
-def meeting_record(item: Published, now: dt.datetime, weeks: int, base_url: str | None) -> dict:
+def meeting_record(item: Published, now: dt.datetime, weeks: int, base_url: str | None) -> dict[str, Any]:
     meeting = item.meeting
     https, webcal = site.subscribe_urls(base_url, site.feed_name(meeting.id))
     return {
@@ -124,7 +124,7 @@ def meeting_record(item: Published, now: dt.datetime, weeks: int, base_url: str 
     }
 
 
-def document(published: Sequence[Published], now: dt.datetime, weeks: int, base_url: str | None) -> dict:
+def document(published: Sequence[Published], now: dt.datetime, weeks: int, base_url: str | None) -> dict[str, Any]:
     """meetings.json (its schema: docs/meetings.schema.json)."""
     https, webcal = site.subscribe_urls(base_url, site.ALL_FEED)
     return {
@@ -135,7 +135,7 @@ def document(published: Sequence[Published], now: dt.datetime, weeks: int, base_
     }
 
 
-def document_json(doc: Mapping) -> bytes:
+def document_json(doc: Mapping[str, Any]) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -145,7 +145,7 @@ def _day(moment: dt.datetime) -> str:
     )
 
 
-def _display(entry: Entry) -> dict:
+def _display(entry: Entry) -> dict[str, Any]:
     occ = entry.occurrence
     start_utc, end_utc = occ.start_utc, occ.end_utc
     return {
@@ -156,7 +156,7 @@ def _display(entry: Entry) -> dict:
     }
 
 
-def page_context(doc: Mapping, published: Sequence[Published], now: dt.datetime, weeks: int) -> dict:
+def page_context(doc: Mapping[str, Any], published: Sequence[Published], now: dt.datetime, weeks: int) -> dict[str, Any]:
     """What index.html.j2 sees: meetings.json's document, each occurrence with a `display` pair."""
     meetings = []
     for record, item in zip(doc["meetings"], published):

@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 from bot import ical, pages, site
 from bot import occurrences as occ_mod
+from bot.errors import BotError
 from bot.logs import LOGGER
 from bot.model import Agenda, IssueRecord, Meeting, NotesProvider
 from bot.plan import notes_ref, survivor
@@ -67,7 +68,7 @@ def publish(
     for meeting in meetings:
         try:
             published.append(_read_meeting(meeting, services, renderer, request, previous, now))
-        except (ServiceError, occ_mod.FeedError) as exc:
+        except BotError as exc:
             log.error(MEETING_FAILED.format(id=meeting.id, message=str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
             failed += 1
         except RenderError as exc:
@@ -114,7 +115,10 @@ def _previous_files(out: Path, names: Sequence[str]) -> dict[str, bytes]:
     return found
 
 
-def _read_meeting(meeting, services: Services, renderer, request, previous, now) -> pages.Published:
+def _read_meeting(
+    meeting: Meeting, services: Services, renderer: Renderer, request: PublishRequest,
+    previous: Mapping[str, ical.Published], now: dt.datetime,
+) -> pages.Published:
     feeds = {url: services.fetch_feed(url) for url in occ_mod.feed_urls(meeting)}
     after, until = site.window(now, request.weeks)
     scheduled = site.schedule(meeting, after, until, feeds)
@@ -128,7 +132,9 @@ def _read_meeting(meeting, services: Services, renderer, request, previous, now)
     return pages.Published(meeting, tuple(site.entries(meeting, scheduled, found, renderer, now)))
 
 
-def _issues(meeting, services: Services, scheduled, now) -> dict[str, IssueRecord]:
+def _issues(
+    meeting: Meeting, services: Services, scheduled: Sequence[site.Scheduled], now: dt.datetime
+) -> dict[str, IssueRecord]:
     """The bot's issue of each occurrence (by key), read through the issues listing, not search."""
     if not scheduled:
         return {}
@@ -139,7 +145,10 @@ def _issues(meeting, services: Services, scheduled, now) -> dict[str, IssueRecor
     return {key: issue for key, issue in chosen.items() if issue is not None}
 
 
-def _notes(meeting: Meeting, services: Services, renderer, scheduled, issues) -> dict[str, str]:
+def _notes(
+    meeting: Meeting, services: Services, renderer: Renderer, scheduled: Sequence[site.Scheduled],
+    issues: Mapping[str, IssueRecord],
+) -> dict[str, str]:
     """The notes link of each occurrence that has its issue (the notes are made with it)."""
     if meeting.notes.provider is NotesProvider.NONE or not issues:
         return {}
@@ -159,7 +168,10 @@ def _notes(meeting: Meeting, services: Services, renderer, scheduled, issues) ->
     return links
 
 
-def _documents(published, renderer: Renderer, request: PublishRequest, previous, now) -> dict[str, bytes]:
+def _documents(
+    published: Sequence[pages.Published], renderer: Renderer, request: PublishRequest,
+    previous: Mapping[str, ical.Published], now: dt.datetime,
+) -> dict[str, bytes]:
     doc = pages.document(published, now, request.weeks, request.base_url)
     context = pages.page_context(doc, published, now, request.weeks)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -92,7 +92,7 @@ def _feed_cancelled(meeting: Meeting, after: dt.datetime, until: dt.datetime, fe
     return [occ for occ in found if after <= occ.start < until]
 
 
-def _is_cancelled(event, match: str | None) -> bool:
+def _is_cancelled(event: Any, match: str | None) -> bool:
     if str(event.get("STATUS", "")).upper() != STATUS_CANCELLED:
         return False
     if not isinstance(event.get("DTSTART").dt, dt.datetime):
@@ -100,7 +100,7 @@ def _is_cancelled(event, match: str | None) -> bool:
     return match is None or match.casefold() in str(event.get("SUMMARY", "")).casefold()
 
 
-def _cancelled(meeting: Meeting, slot, event) -> Occurrence:
+def _cancelled(meeting: Meeting, slot: Any, event: Any) -> Occurrence:
     home = ZoneInfo(meeting.timezone)
     start = _instant(event.get("DTSTART").dt, slot.timezone)
     end_property = event.get("DTEND")
@@ -156,7 +156,7 @@ def entries(
         links = Links(issue.url if issue else None, found.notes.get(occ.key), None, None)
         title = renderer.title(meeting, occ)
         ctx = build_context(meeting, occ, agenda or empty, links, title)
-        made.append(Entry(occ, item.cancelled, title, _safe_links(ctx["links"]), agenda, renderer.event(ctx)))
+        made.append(Entry(occ, item.cancelled, title, _safe_links(cast(Links, ctx["links"])), agenda, renderer.event(ctx)))
     return made
 
 
