@@ -10,7 +10,7 @@ import pytest
 from bot.adapters import github_agenda, github_client, repo_notes, retry, wire
 from bot.config import load_meetings
 from bot.render import Renderer
-from bot.runner import STARTED_MEANWHILE, RunRequest, run_pass
+from bot.runner import STARTED_MEANWHILE, Pass, RunRequest, run_pass
 from bot.settings import from_environment
 from tests.doubles.github import DEFAULT_TOKEN, SECONDARY_DOCS
 from tests.e2e import DATE, ISSUES, LABEL, NOW, REPO, TRACEBACK, World, notes_path, world  # noqa: F401 - fixture
@@ -159,8 +159,8 @@ def test_a_rate_limit_wait_that_crosses_the_start_leaves_the_issue_untouched(wor
     meetings, problems = load_meetings(world.config, renderer.exists)
     assert problems == []
     said: list[str] = []
-    (outcome,) = run_pass(meetings, wire(settings, meetings, sleep=sleep), renderer, RunRequest(), lambda: now[0],
-                          said.append)
+    shared = Pass(wire(settings, meetings, sleep=sleep), renderer, RunRequest(), lambda: now[0], said.append)
+    (outcome,) = run_pass(meetings, shared)
 
     assert outcome.ok and STARTED_MEANWHILE.format(date=DATE) in outcome.lines, outcome
     assert now[0] > START  # the wait did cross the start
