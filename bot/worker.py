@@ -6,9 +6,10 @@ import datetime as dt
 import logging
 import signal
 import threading
-import time
 from types import FrameType
 from typing import Callable
+
+import schedule
 
 from bot import logs
 from bot.errors import one_line
@@ -26,13 +27,12 @@ class _Interrupted(Exception):
 
 
 class Worker:
-    """Runs `one_pass` on a schedule until `stop` is set or SIGTERM/SIGINT arrives.
+    """Runs `one_pass` with the `schedule` library until `stop` is set or SIGTERM/SIGINT arrives.
 
     A signal during a pass lets the pass finish; a signal during the wait between passes ends it at
     once. The handler only sets a flag or raises: it never takes a lock the main thread may hold.
-    The next pass is due `every` after the end of the one before (the first: after the start).
-    `clock` (seconds, monotonic) and `wait` (returns early when stopped) are parameters, so a test
-    can run the loop without sleeping.
+    The next pass is due `every` after the end of the one before (schedule counts from a job's end).
+    `wait` (returns early when stopped) is a parameter; the schedule library reads the real clock.
     """
 
     def __init__(
@@ -40,14 +40,13 @@ class Worker:
         one_pass: Callable[[], object],
         every: dt.timedelta,
         stop: threading.Event | None = None,
-        clock: Callable[[], float] = time.monotonic,
         wait: Callable[[float], object] | None = None,
     ) -> None:
         self.one_pass = one_pass
         self.every = every
         self.stop = stop or threading.Event()
-        self.clock = clock
         self.wait = wait if wait is not None else self.stop.wait
+        self.scheduler = schedule.Scheduler()
         self.passes = 0
         self.signalled: str | None = None
         self._busy = False
@@ -75,15 +74,15 @@ class Worker:
             self._busy = False
 
     def _loop(self) -> None:
-        due = self.clock() + self.every.total_seconds()
+        seconds = self.every.total_seconds()  # schedule's hint says int; it builds a timedelta, so a fraction works
+        self.scheduler.every(seconds).seconds.do(self._guarded_pass)  # type: ignore[arg-type]
         self._guarded_pass()
         while not self._stopping():
-            idle = due - self.clock()
-            if idle > 0:
+            idle = self.scheduler.idle_seconds
+            if idle is not None and idle > 0:
                 self.wait(idle)
                 continue
-            self._guarded_pass()
-            due = self.clock() + self.every.total_seconds()
+            self.scheduler.run_pending()
 
     def run(self, install_signals: bool = True) -> int:
         if install_signals:

