@@ -7,7 +7,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping, Protocol
 
-from bot.model import Agenda, EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord  # noqa: F401 - EventDraft re-exported
+from bot.model import (  # noqa: F401 - EventDraft re-exported
+    Agenda, CommentRecord, EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord,
+)
 
 
 class ServiceError(Exception):
@@ -113,6 +115,28 @@ class WriteGuard:
             self._check()
 
 
+class Comments(Protocol):
+    """The comments of meeting issues, where the bot keeps its announcement ledger."""
+
+    def list(self, repo: str, number: int) -> tuple[CommentRecord, ...]:
+        """Every comment of the issue, oldest first."""
+
+    def add(self, repo: str, number: int, body: str) -> CommentRecord: ...
+
+    def edit(self, repo: str, number: int, comment_id: int, body: str) -> CommentRecord:
+        """Rewrite a comment this process added."""
+
+
+class Announcer(Protocol):
+    """Sends announcements to the named targets (their URLs never leave the adapter)."""
+
+    def check(self, target: str) -> None:
+        """Raise ServiceError when the target has no usable URL, before anything is claimed."""
+
+    def send(self, target: str, title: str, body: str) -> None:
+        """Deliver one message; raise ServiceError (naming the target, never its URL) when it fails."""
+
+
 @dataclass
 class Services:
     """The outside world for one pass, built by the one wiring function (`bot.adapters.wire`)."""
@@ -123,3 +147,5 @@ class Services:
     calendar: Callable[[Meeting], Calendar | None]
     fetch_feed: Callable[[str], str]
     guard: WriteGuard = field(default_factory=WriteGuard)  # given to the adapters by the wiring
+    comments: Comments | None = None
+    announcer: Announcer | None = None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -22,6 +23,11 @@ SECRET_VARIABLES = (
     "HACKMD_TOKEN",
 )
 
+
+ANNOUNCE_PREFIX = "MEETING_BOT_ANNOUNCE_"
+# Parts of an announce URL masked in logs on their own: a password, and any token-like piece (no dot,
+# at least this long) that a library might log in another form (a webhook path, an API URL).
+TOKEN_PIECE = 12
 
 BAD_DOTENV = "{path}: cannot read it ({why}); it must be UTF-8 text"
 
@@ -82,11 +88,37 @@ class Settings:
     runner_token: bool = False  # MEETING_BOT_RUNNER_TOKEN=true: GITHUB_TOKEN is the runner's own (action.yml)
     allow_private_feeds: bool = False  # MEETING_BOT_ALLOW_PRIVATE_FEEDS=1: feeds may be on loopback or private addresses
     write_interval: float = DEFAULT_WRITE_INTERVAL
+    announce_urls: Mapping[str, Secret] = field(default_factory=dict)  # TARGET (upper case) -> Apprise URL
 
     def secrets(self) -> tuple[str, ...]:
-        """Every secret's text, for the log redaction filter."""
+        """Every secret's text, for the log redaction filter; announce URLs with their token-like parts."""
         values = (self.github_token, self.github_app_private_key, self.google_service_account_json, self.hackmd_token)
-        return tuple(v.reveal() for v in values if v is not None)
+        found = [v.reveal() for v in values if v is not None]
+        for url in self.announce_urls.values():
+            found += [url.reveal(), *url_pieces(url.reveal())]
+        return tuple(found)
+
+
+def url_pieces(url: str) -> tuple[str, ...]:
+    """The password and the token-like parts of a URL, raw and percent-decoded."""
+    from urllib.parse import unquote, urlsplit
+
+    rest = url.split("://", 1)[-1]
+    pieces = [p for p in re.split(r"[/:@?&=#,;]+", rest) if len(p) >= TOKEN_PIECE and "." not in p]
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    pieces += [password] if password else []
+    return tuple(dict.fromkeys([*pieces, *(unquote(p) for p in pieces)]))
+
+
+def _announce_urls(env: Mapping[str, str]) -> dict[str, Secret]:
+    return {
+        name[len(ANNOUNCE_PREFIX):].upper(): Secret(value.strip())
+        for name, value in env.items()
+        if name.upper().startswith(ANNOUNCE_PREFIX) and value.strip()
+    }
 
 
 def load_dotenv_file(cwd: Path) -> None:
@@ -154,4 +186,5 @@ def from_environment(env: Mapping[str, str] | None = None) -> Settings:
         runner_token=_optional(env, "MEETING_BOT_RUNNER_TOKEN") == "true",
         allow_private_feeds=_optional(env, "MEETING_BOT_ALLOW_PRIVATE_FEEDS") == "1",
         write_interval=_float(env, "MEETING_BOT_WRITE_INTERVAL", DEFAULT_WRITE_INTERVAL),
+        announce_urls=_announce_urls(env),
     )

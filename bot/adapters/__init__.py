@@ -67,6 +67,8 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
         fetch_feed=lambda url: _fetch_feed(url, settings, feeds),
         guard=guard,
+        comments=_Lazy(lambda: _comments(clients(), github_calls(), me)),
+        announcer=_Lazy(lambda: _announcer(settings)),
     )
 
 
@@ -90,6 +92,18 @@ def _issues(clients, calls, me):
     from bot.adapters.github_issues import GitHubIssues
 
     return GitHubIssues(clients, calls, me=me)
+
+
+def _comments(clients, calls, me):
+    from bot.adapters.github_comments import GitHubComments
+
+    return GitHubComments(clients, calls, me=me)
+
+
+def _announcer(settings: Settings):
+    from bot.adapters.apprise_sender import AppriseAnnouncer
+
+    return AppriseAnnouncer(settings.announce_urls)
 
 
 def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy):

@@ -1,0 +1,141 @@
+"""The announce step of a pass: read the ledger in the bot's comments, claim, send, record the outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+from typing import Callable, Mapping
+from zoneinfo import ZoneInfo
+
+from bot import announce
+from bot import occurrences as occ_mod
+from bot.announce import Claim, State
+from bot.logs import LOGGER
+from bot.model import Agenda, AnnounceKind, IssueRecord, Meeting, Occurrence
+from bot.plan import Existing, links, survivor
+from bot.ports import ServiceError, Services
+from bot.render import Links, Renderer, build_context
+
+log = logging.getLogger(LOGGER)
+
+ANNOUNCED = "announced the {kind} of {date} to {target}"
+WOULD_ANNOUNCE = "would announce the {kind} of {date} to {target}: {title}"
+UNCONFIRMED = (
+    "the {kind} of {date} to {target} was claimed by a run that never recorded the outcome "
+    "(still running, or its record failed after sending): counted as sent, not sent again"
+)
+NOT_OURS = "#{number}: the bot comments as {actual}, but the meeting issue is {author}'s: announcing nothing"
+DRY_PLACEHOLDER = 0  # the number a dry run gives an issue it would create
+
+
+class Announcements:
+    """One meeting's announcements in one pass; `finish` raises the first failure, after doing the rest."""
+
+    def __init__(self, meeting: Meeting, services: Services, renderer: Renderer, dry_run: bool,
+                 clock: Callable[[], dt.datetime], out: Callable[[str], None], say: Callable[[str], None]) -> None:
+        self.meeting, self.services, self.renderer, self.dry_run = meeting, services, renderer, dry_run
+        self.clock, self.out, self.say = clock, out, say
+        self.run = secrets.token_hex(8)  # tells this run's claims from a concurrent run's
+        self.failures: list[str] = []
+
+    def occurrence(self, occurrence: Occurrence, agenda: Agenda, existing: Existing) -> None:
+        """The kinds the occurrence's time calls for (created, reminder), with the agenda as it is now."""
+        issue = survivor(existing.issues)
+        if issue is None or issue.state != "open":
+            return
+        ctx = build_context(self.meeting, occurrence, agenda, links(self.meeting, occurrence, existing, issue), issue.title)
+        for kind in announce.due_kinds(self.meeting, occurrence, self.clock()):
+            self._announce(issue, occurrence, kind, ctx, lambda entries, k=kind: announce.unclaimed(self.meeting, k, entries))
+
+    def dropped(self, feeds: Mapping[str, str], keep: str | None) -> None:
+        """Cancellations: the bot's issues of future dates no longer on the schedule, once announced."""
+        if AnnounceKind.CANCELLED not in self.meeting.announce.on:
+            return
+        now = self.clock()
+        horizon = dt.timedelta(days=max(slot.create_days_before for slot in self.meeting.slots) + 1)
+        scheduled = {o.key for o in occ_mod.occurrences(self.meeting, now, now + horizon + horizon, feeds)}
+        today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
+        days = (today + dt.timedelta(days=n) for n in range(horizon.days + 1))
+        keys = tuple(k for k in (f"{self.meeting.id}/{d.isoformat()}" for d in days) if k not in scheduled | {keep})
+        found = self.services.issues.find(self.meeting.repo, keys, (now - horizon).astimezone(dt.timezone.utc))
+        for key, issues in sorted(found.items()):
+            issue = survivor(issues)
+            occurrence = self._dropped(key, feeds) if issue is not None else None
+            if occurrence is None or now >= occurrence.start:
+                continue
+            ctx = build_context(self.meeting, occurrence, Agenda(self.meeting.agenda.label), Links(issue.url), issue.title)
+            pick = lambda entries: announce.cancellation_targets(self.meeting, entries)  # noqa: E731
+            self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx, pick)
+
+    def finish(self) -> None:
+        if self.failures:
+            raise ServiceError(self.failures[0])
+
+    def _dropped(self, key: str, feeds: Mapping[str, str]) -> Occurrence | None:
+        """The dropped occurrence as the schedule had it (its usual time, when the rule no longer says)."""
+        day = dt.date.fromisoformat(key.split("/", 1)[1])
+        try:
+            return occ_mod.occurrence_on(self.meeting, day, force=True, feeds=feeds)
+        except occ_mod.NoOccurrenceOn:
+            return None
+
+    def _announce(self, issue: IssueRecord, occurrence: Occurrence, kind: AnnounceKind, ctx, pick) -> None:
+        entries = self._ledger(issue, occurrence.key)
+        targets = pick(entries)
+        for target in announce.unconfirmed(entries, kind, self.meeting.announce.targets, self.run):
+            self.say(UNCONFIRMED.format(kind=kind.value, date=occurrence.date, target=target))
+        if not targets:
+            return
+        title = announce.title(self.meeting, kind, occurrence.date)
+        body = self.renderer.announcement(ctx, kind.value)
+        if self.dry_run:
+            for target in targets:
+                self._show(WOULD_ANNOUNCE.format(kind=kind.value, date=occurrence.date, target=target, title=title), body)
+            return
+        targets = tuple(t for t in targets if self._usable(t))
+        if targets and self.clock() < occurrence.start:
+            self._claim_and_send(issue, occurrence, Claim(occurrence.key, kind, self.run,
+                                 {t: State.CLAIMED for t in targets}, occurrence.extra), title, body)
+
+    def _ledger(self, issue: IssueRecord, key: str) -> tuple[announce.Entry, ...]:
+        if issue.number == DRY_PLACEHOLDER:
+            return ()
+        return announce.ledger(self.services.comments.list(self.meeting.repo, issue.number), issue.author, key)
+
+    def _usable(self, target: str) -> bool:
+        try:
+            self.services.announcer.check(target)
+        except ServiceError as exc:
+            self.failures.append(str(exc))
+            return False
+        return True
+
+    def _claim_and_send(self, issue: IssueRecord, occurrence: Occurrence, claim: Claim, title: str, body: str) -> None:
+        """Intent first, then read back who won, then send, then record the outcome in the same comment."""
+        repo, comments = self.meeting.repo, self.services.comments
+        comment = comments.add(repo, issue.number, announce.claim_body(claim))
+        if comment.author != issue.author:
+            raise ServiceError(NOT_OURS.format(number=issue.number, actual=comment.author, author=issue.author))
+        mine = announce.won(announce.ledger(comments.list(repo, issue.number), issue.author, claim.key), claim)
+        states = {target: State.LOST for target in claim.states}
+        for target in mine:
+            states[target] = self._send(occurrence, claim.kind, target, title, body)
+        comments.edit(repo, issue.number, comment.id, announce.claim_body(dataclasses.replace(claim, states=states)))
+
+    def _send(self, occurrence: Occurrence, kind: AnnounceKind, target: str, title: str, body: str) -> State:
+        if self.clock() >= occurrence.start:  # started during the run: never a late reminder
+            return State.FAILED
+        try:
+            self.services.announcer.send(target, title, body)
+        except ServiceError as exc:
+            self.failures.append(str(exc))
+            return State.FAILED
+        self.say(ANNOUNCED.format(kind=kind.value, date=occurrence.date, target=target))
+        return State.SENT
+
+    def _show(self, line: str, text: str) -> None:
+        self.say(line)
+        self.out(line)
+        self.out("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
