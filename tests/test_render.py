@@ -498,3 +498,36 @@ def test_meeting_source_that_cannot_be_read_reports_line_one(tmp_path):
 def test_templates_cannot_change_anything(source):
     with pytest.raises(RenderError):
         Renderer().render_string(source, context())
+
+
+def announcing_meeting(**overrides):
+    from bot.model import AnnounceConfig
+
+    return make_meeting(announce=AnnounceConfig(targets=("slack",)), **overrides)
+
+
+@pytest.mark.parametrize("kind", ["created", "reminder", "cancelled", "minutes"])
+def test_the_default_announcement_renders_each_kind_with_links(kind):
+    meeting = announcing_meeting()
+    text = Renderer().announcement(context(meeting), kind)
+    assert ISSUE_URL in text and MENTION.search(text) is None
+    assert ("Agenda (" in text) == (kind in ("created", "reminder"))
+    assert ("cancelled" in text) == (kind == "cancelled")
+
+
+def test_the_default_announcement_passes_the_check():
+    assert Renderer().check_templates(announcing_meeting()) == []
+
+
+@pytest.mark.parametrize("filter_", ["", "|md"])
+def test_check_reports_announcement_titles_not_escaped_for_chat(tmp_path, filter_):
+    (tmp_path / "announce.md.j2").write_text("{% for i in agenda.items %}{{ i.title" + filter_ + " }}\n{% endfor %}")
+    problems = Renderer(tmp_path).check_templates(announcing_meeting())
+    assert [p.message for p in problems] == [render.UNESCAPED.format(kind="announce", filter="chat")]
+    assert Renderer(tmp_path).check_templates(make_meeting()) == []  # no targets: the template is not used
+
+
+def test_check_reports_an_announcement_that_fails_for_one_kind(tmp_path):
+    (tmp_path / "announce.md.j2").write_text("{% if kind == 'minutes' %}{{ nope }}{% endif %}\n")
+    problems = Renderer(tmp_path).check_templates(announcing_meeting())
+    assert len(problems) == 1 and "nope" in problems[0].message
