@@ -59,6 +59,8 @@ class Announcements:
         today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
         days = (today + dt.timedelta(days=n) for n in range(horizon.days + 1))
         keys = tuple(k for k in (f"{self.meeting.id}/{d.isoformat()}" for d in days) if k not in scheduled | {keep})
+        if not keys:
+            return  # every day ahead has its meeting: nothing can have been dropped
         found = self.services.issues.find(self.meeting.repo, keys, (now - horizon).astimezone(dt.timezone.utc))
         for key, issues in sorted(found.items()):
             issue = survivor(issues)

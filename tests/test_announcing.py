@@ -190,3 +190,10 @@ def test_a_scheduled_occurrence_is_not_swept():
     world.comments.items.append(CommentRecord(1, BOT, announce.claim_body(told)))
     world.step().dropped({}, keep=None)
     assert world.announcer.sent == []
+
+
+def test_a_daily_meeting_with_nothing_dropped_reads_nothing():
+    daily = make_meeting(announce=MEETING.announce, slots=(dataclasses.replace(MEETING.slots[0], rrule="FREQ=DAILY"),))
+    issues = Issues()
+    issues.find = None  # any read would fail
+    World(issues=issues).step(meeting=daily, clock=lambda: START + dt.timedelta(hours=23)).dropped({}, keep=None)
