@@ -31,7 +31,7 @@ DRY_PLACEHOLDER = 0  # the number a dry run gives an issue it would create
 
 
 class Announcements:
-    """One meeting's announcements in one pass; `finish` raises the first failure, after doing the rest."""
+    """One meeting's announcements in one pass; a failed target is logged, the others go on."""
 
     def __init__(self, meeting: Meeting, services: Services, renderer: Renderer, dry_run: bool,
                  clock: Callable[[], dt.datetime], out: Callable[[str], None], say: Callable[[str], None]) -> None:
@@ -71,9 +71,13 @@ class Announcements:
             pick = lambda entries: announce.cancellation_targets(self.meeting, entries)  # noqa: E731
             self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx, pick)
 
-    def finish(self) -> None:
-        if self.failures:
-            raise ServiceError(self.failures[0])
+    def failure(self) -> ServiceError | None:
+        """The first failure of the pass (each was logged as it happened), or None."""
+        return ServiceError(self.failures[0]) if self.failures else None
+
+    def _fail(self, message: str) -> None:
+        log.warning("%s: %s", self.meeting.id, message)
+        self.failures.append(message)
 
     def _dropped(self, key: str, feeds: Mapping[str, str]) -> Occurrence | None:
         """The dropped occurrence as the schedule had it (its usual time, when the rule no longer says)."""
@@ -110,7 +114,7 @@ class Announcements:
         try:
             self.services.announcer.check(target)
         except ServiceError as exc:
-            self.failures.append(str(exc))
+            self._fail(str(exc))
             return False
         return True
 
@@ -132,7 +136,7 @@ class Announcements:
         try:
             self.services.announcer.send(target, title, body)
         except ServiceError as exc:
-            self.failures.append(str(exc))
+            self._fail(str(exc))
             return State.FAILED
         self.say(ANNOUNCED.format(kind=kind.value, date=occurrence.date, target=target))
         return State.SENT

@@ -126,7 +126,7 @@ def _run(meeting, services, renderer, request, clock, out, say) -> None:
     occurrence = _select(meeting, request, now, feeds, say)
     if occurrence is None:
         _sweep_idle(meeting, services, request, now, feeds, out, say)  # a skipped date still loses its event
-        _announce(meeting, services, renderer, request, clock, out, say, feeds)
+        _raise(_announce(meeting, services, renderer, request, clock, out, say, feeds))
         return
     if occ_mod.has_started(occurrence, now):
         say(STARTED.format(date=occurrence.date.isoformat()))
@@ -143,23 +143,31 @@ def _run(meeting, services, renderer, request, clock, out, say) -> None:
     options = dataclasses.replace(options, calendar=reader.calendar_error is None)
     with services.guard.checking(applier.check):  # the adapters check again right before each write request
         existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
-        _announce(meeting, services, renderer, request, clock, out, say, feeds, (occurrence, agenda, existing))
+        current = (occurrence, agenda, existing)
+        announce_failure = _announce(meeting, services, renderer, request, clock, out, say, feeds, current)
         if reader.calendar_error is not None:
             raise reader.calendar_error  # the issue and notes are done; the next run completes the event
         _sweep(meeting, occurrence, reader, now, feeds, applier, existing)  # a dry run shows what it would cancel
+    _raise(announce_failure)  # a failed send is tried again on the next run
 
 
-def _announce(meeting, services, renderer, request, clock, out, say, feeds, current=None) -> None:
-    """Announcements (bot.announcing): the occurrence's due kinds, then cancellations of dropped ones."""
+def _announce(meeting, services, renderer, request, clock, out, say, feeds, current=None) -> ServiceError | None:
+    """Announcements (bot.announcing): the occurrence's due kinds, then cancellations of dropped ones;
+    the first failed send, to be raised once the other steps are done."""
     if not meeting.announce.targets:
-        return  # Apprise is imported only by a meeting that announces
+        return None  # Apprise is imported only by a meeting that announces
     from bot.announcing import Announcements
 
     step = Announcements(meeting, services, renderer, request.dry_run, clock, out, say)
     if current is not None:
         step.occurrence(*current)
     step.dropped(feeds, keep=current[0].key if current is not None else None)
-    step.finish()
+    return step.failure()
+
+
+def _raise(failure: Exception | None) -> None:
+    if failure is not None:
+        raise failure
 
 
 def _applier(meeting, services, request, out, say, reader):
