@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-TEMPLATES = ("issue.md.j2", "notes.md.j2", "event.txt.j2")
+TEMPLATES = ("issue.md.j2", "notes.md.j2", "event.txt.j2", "announce.md.j2")
 
 
 def _source(tmp_path: Path) -> Path:

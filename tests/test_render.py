@@ -365,7 +365,7 @@ def test_exists():
 def test_default_templates_in_a_checkout():
     found = render.default_templates_dir()
     assert found == Path(bot.__file__).parent.parent / "templates"
-    assert {"issue.md.j2", "notes.md.j2", "event.txt.j2"} <= {path.name for path in found.iterdir()}
+    assert {"issue.md.j2", "notes.md.j2", "event.txt.j2", "announce.md.j2"} <= {path.name for path in found.iterdir()}
 
 
 def test_default_templates_when_installed(tmp_path, monkeypatch):
