@@ -135,3 +135,8 @@ def test_chat_text_has_no_mention_markup_or_html(text):
     made = escape.chat_inline(text)
     assert "<" not in made and ">" not in made and "@" + text[1:2] not in made.replace("@\u2060", "")
     assert "](" not in made.replace("\\](", "")
+
+
+def test_chat_text_cannot_become_a_slack_entity():
+    made = escape.chat_inline("&lt;!here&gt; &lt;@U123&gt;")
+    assert "&lt;" not in made and "&gt;" not in made
