@@ -125,6 +125,9 @@ class Announcements:
         if comment.author != issue.author:
             raise ServiceError(NOT_OURS.format(number=issue.number, actual=comment.author, author=issue.author))
         mine = announce.won(announce.ledger(comments.list(repo, issue.number), issue.author, claim.key), claim)
+        if not mine:  # every target was another run's: take the claim back, leaving no trace
+            comments.delete(repo, issue.number, comment.id)
+            return
         states = {target: State.LOST for target in claim.states}
         for target in mine:
             states[target] = self._send(occurrence, claim.kind, target, title, body)

@@ -126,6 +126,9 @@ class Comments(Protocol):
     def edit(self, repo: str, number: int, comment_id: int, body: str) -> CommentRecord:
         """Rewrite a comment this process added."""
 
+    def delete(self, repo: str, number: int, comment_id: int) -> None:
+        """Remove a comment this process added."""
+
 
 class Announcer(Protocol):
     """Sends announcements to the named targets (their URLs never leave the adapter)."""

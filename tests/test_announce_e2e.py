@@ -74,6 +74,9 @@ def test_concurrent_runs_send_each_announcement_once(announcing, mailbox, webhoo
     for process in processes:
         process.communicate(timeout=120)
     assert _kinds(mailbox, webhook) == ([_title(AnnounceKind.CREATED)], [_title(AnnounceKind.CREATED)])
+    (meeting_issue,) = [i for i in announcing.issues() if i["state"] == "open"]
+    ledger = [c for c in announcing.github.comments(REPO, meeting_issue["number"]) if "meeting-bot:announce" in c["body"]]
+    assert len(ledger) == 1  # the runs that lost the race took their claims back
     processes = [announcing.popen("run", now=REMINDING) for _ in range(3)]
     for process in processes:
         process.communicate(timeout=120)

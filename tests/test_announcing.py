@@ -28,6 +28,7 @@ class Comments:
 
     def __init__(self, author: str = BOT) -> None:
         self.author, self.items, self.on_add, self.fail_edit = author, [], None, False
+        self.ids = iter(range(1, 1000))
 
     def list(self, repo, number):
         return tuple(self.items)
@@ -36,9 +37,12 @@ class Comments:
         hook, self.on_add = self.on_add, None
         if hook:
             hook()
-        record = CommentRecord(len(self.items) + 1, self.author, body)
+        record = CommentRecord(next(self.ids), self.author, body)
         self.items.append(record)
         return record
+
+    def delete(self, repo, number, comment_id):
+        self.items = [c for c in self.items if c.id != comment_id]
 
     def edit(self, repo, number, comment_id, body):
         if self.fail_edit:
@@ -106,9 +110,17 @@ def test_two_runs_that_read_the_same_empty_ledger_send_once():
     world.comments.on_add = lambda: world.announce().failure()  # the other run gets in between read and claim
     assert world.announce().failure() is None
     assert sorted(t for t, _ in world.announcer.sent) == ["mail", "slack"]
-    first, second = world.comments.items
-    assert announce.LOST.format(targets="slack, mail") in second.body
-    assert "state=lost" in second.body and "state=sent" in first.body
+    (first,) = world.comments.items  # the losing run took its claim back
+    assert "state=sent" in first.body and "state=claimed" not in first.body
+
+
+def test_a_run_that_wins_some_targets_records_the_others_as_lost():
+    world = World()
+    other = Claim(KEY, AnnounceKind.CREATED, "0be2", {"slack": State.CLAIMED})
+    world.comments.on_add = lambda: world.comments.items.append(CommentRecord(0, BOT, announce.claim_body(other)))
+    assert world.announce().failure() is None
+    assert world.announcer.sent == [("mail", announce.title(MEETING, AnnounceKind.CREATED, START.date()))]
+    assert announce.LOST.format(targets="slack") in world.comments.items[-1].body
 
 
 def test_a_record_that_fails_after_the_send_errs_toward_silence():

@@ -35,3 +35,7 @@ class GitHubComments:
             comment = self._issue(repo, number).get_comment(comment_id)
             comment.edit(body)
             return _record(comment)
+
+    def delete(self, repo: str, number: int, comment_id: int) -> None:
+        with github_errors(f"deleting a comment on {repo}#{number}", self._cap, self._url):
+            self._issue(repo, number).get_comment(comment_id).delete()
