@@ -45,31 +45,40 @@ class Announcements:
         issue = survivor(existing.issues)
         if issue is None or issue.state != "open":
             return
-        ctx = build_context(self.meeting, occurrence, agenda, links(self.meeting, occurrence, existing, issue), issue.title)
+        lnk = links(self.meeting, occurrence, existing, issue)
+        ctx = build_context(self.meeting, occurrence, agenda, lnk, issue.title)
         for kind in announce.due_kinds(self.meeting, occurrence, self.clock()):
-            self._announce(issue, occurrence, kind, ctx, lambda entries, k=kind: announce.unclaimed(self.meeting, k, entries))
+            self._announce(issue, occurrence, kind, ctx)
 
     def dropped(self, feeds: Mapping[str, str], keep: str | None) -> None:
         """Cancellations: the bot's issues of future dates no longer on the schedule, once announced."""
         if AnnounceKind.CANCELLED not in self.meeting.announce.on:
             return
         now = self.clock()
-        horizon = dt.timedelta(days=max(slot.create_days_before for slot in self.meeting.slots) + 1)
-        scheduled = {o.key for o in occ_mod.occurrences(self.meeting, now, now + horizon + horizon, feeds)}
-        today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
-        days = (today + dt.timedelta(days=n) for n in range(horizon.days + 1))
-        keys = tuple(k for k in (f"{self.meeting.id}/{d.isoformat()}" for d in days) if k not in scheduled | {keep})
+        keys = self._unscheduled(now, feeds, keep)
         if not keys:
             return  # every day ahead has its meeting: nothing can have been dropped
-        found = self.services.issues.find(self.meeting.repo, keys, (now - horizon).astimezone(dt.timezone.utc))
-        for key, issues in sorted(found.items()):
+        since = (now - self._horizon()).astimezone(dt.timezone.utc)
+        for key, issues in sorted(self.services.issues.find(self.meeting.repo, keys, since).items()):
             issue = survivor(issues)
             occurrence = self._dropped(key, feeds) if issue is not None else None
             if occurrence is None or now >= occurrence.start:
                 continue
-            ctx = build_context(self.meeting, occurrence, Agenda(self.meeting.agenda.label), Links(issue.url), issue.title)
-            pick = lambda entries: announce.cancellation_targets(self.meeting, entries)  # noqa: E731
-            self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx, pick)
+            empty = Agenda(self.meeting.agenda.label)
+            ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), issue.title)
+            self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
+
+    def _horizon(self) -> dt.timedelta:
+        """How far ahead an issue can exist: the widest creation window, and a day."""
+        return dt.timedelta(days=max(slot.create_days_before for slot in self.meeting.slots) + 1)
+
+    def _unscheduled(self, now: dt.datetime, feeds: Mapping[str, str], keep: str | None) -> tuple[str, ...]:
+        """The keys of the coming days that have no occurrence (any of them may have had one)."""
+        horizon = self._horizon()
+        scheduled = {o.key for o in occ_mod.occurrences(self.meeting, now, now + 2 * horizon, feeds)} | {keep}
+        today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
+        days = (today + dt.timedelta(days=n) for n in range(horizon.days + 1))
+        return tuple(key for key in (f"{self.meeting.id}/{day.isoformat()}" for day in days) if key not in scheduled)
 
     def failure(self) -> ServiceError | None:
         """The first failure of the pass (each was logged as it happened), or None."""
@@ -87,9 +96,13 @@ class Announcements:
         except occ_mod.NoOccurrenceOn:
             return None
 
-    def _announce(self, issue: IssueRecord, occurrence: Occurrence, kind: AnnounceKind, ctx, pick) -> None:
+    def _announce(self, issue: IssueRecord, occurrence: Occurrence, kind: AnnounceKind, ctx) -> None:
+        """Decide from the ledger, then (unless a dry run) claim, send and record."""
         entries = self._ledger(issue, occurrence.key)
-        targets = pick(entries)
+        if kind is AnnounceKind.CANCELLED:
+            targets = announce.cancellation_targets(self.meeting, entries)
+        else:
+            targets = announce.unclaimed(self.meeting, kind, entries)
         for target in announce.unconfirmed(entries, kind, self.meeting.announce.targets, self.run):
             self.say(UNCONFIRMED.format(kind=kind.value, date=occurrence.date, target=target))
         if not targets:
@@ -98,12 +111,13 @@ class Announcements:
         body = self.renderer.announcement(ctx, kind.value)
         if self.dry_run:
             for target in targets:
-                self._show(WOULD_ANNOUNCE.format(kind=kind.value, date=occurrence.date, target=target, title=title), body)
+                line = WOULD_ANNOUNCE.format(kind=kind.value, date=occurrence.date, target=target, title=title)
+                self._show(line, body)
             return
         targets = tuple(t for t in targets if self._usable(t))
         if targets and self.clock() < occurrence.start:
-            self._claim_and_send(issue, occurrence, Claim(occurrence.key, kind, self.run,
-                                 {t: State.CLAIMED for t in targets}, occurrence.extra), title, body)
+            claim = Claim(occurrence.key, kind, self.run, {t: State.CLAIMED for t in targets}, occurrence.extra)
+            self._claim_and_send(issue, occurrence, claim, title, body)
 
     def _ledger(self, issue: IssueRecord, key: str) -> tuple[announce.Entry, ...]:
         if issue.number == DRY_PLACEHOLDER:

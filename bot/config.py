@@ -15,8 +15,8 @@ from dateutil.rrule import rrule, rrulestr
 
 from bot import model, recurrence
 from bot.model import (
-    AnnounceConfig, AnnounceKind, AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
-    Problem, Slot,
+    AgendaConfig, AnnounceConfig, AnnounceKind, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig,
+    NotesProvider, Problem, Slot,
 )
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
 
