@@ -136,7 +136,8 @@ class Announcements:
         """Intent first, then read back who won, then send, then record the outcome in the same comment."""
         repo, comments = self.meeting.repo, self.services.comments
         comment = comments.add(repo, issue.number, announce.claim_body(claim))
-        if comment.author != issue.author:
+        if comment.author != issue.author:  # its ledger could not count this claim: take it back, send nothing
+            comments.delete(repo, issue.number, comment.id)
             raise ServiceError(NOT_OURS.format(number=issue.number, actual=comment.author, author=issue.author))
         mine = announce.won(announce.ledger(comments.list(repo, issue.number), issue.author, claim.key), claim)
         if not mine:  # every target was another run's: take the claim back, leaving no trace

@@ -171,7 +171,7 @@ def test_comments_under_another_identity_than_the_issue_send_nothing():
     with pytest.raises(ServiceError) as caught:
         world.announce()
     assert str(caught.value) == NOT_OURS.format(number=7, actual="someone-else", author=BOT)
-    assert world.announcer.sent == []
+    assert world.announcer.sent == [] and world.comments.items == []
 
 
 def test_dry_run_prints_and_writes_nothing():
