@@ -171,3 +171,23 @@ def test_the_worker_sends_the_reminder_when_its_window_opens_between_two_passes(
     assert webhook.titles() == titles, err
     assert mailbox.subjects() == titles
     assert MAIL_PASSWORD not in out + err and HOOK_PASSWORD not in out + err
+
+
+def _ledger_requests(world: World, before: int) -> list[tuple[str, str]]:
+    return [(e.method, "comments" if "/comments" in e.path else e.path.split("?")[0])
+            for e in world.github.requests[before:] if "/comments" in e.path]
+
+
+def test_what_each_kind_costs_in_requests(announcing):
+    before = len(announcing.github.requests)
+    announcing.run("run")
+    assert _ledger_requests(announcing, before) == [
+        ("GET", "comments"), ("POST", "comments"), ("GET", "comments"), ("PATCH", "comments")]
+    before = len(announcing.github.requests)
+    announcing.run("run")
+    assert _ledger_requests(announcing, before) == [("GET", "comments")]
+    announcing.meeting(announce={"targets": ["mail", "hook"]}, schedule={"skip_dates": [dt.date.fromisoformat(DATE)]})
+    before = len(announcing.github.requests)
+    announcing.run("run", now=REMINDING)
+    assert _ledger_requests(announcing, before) == [
+        ("GET", "comments"), ("POST", "comments"), ("GET", "comments"), ("PATCH", "comments")]
