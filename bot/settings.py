@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -88,13 +88,13 @@ class Settings:
     runner_token: bool = False  # MEETING_BOT_RUNNER_TOKEN=true: GITHUB_TOKEN is the runner's own (action.yml)
     allow_private_feeds: bool = False  # MEETING_BOT_ALLOW_PRIVATE_FEEDS=1: feeds may be on loopback or private addresses
     write_interval: float = DEFAULT_WRITE_INTERVAL
-    announce_urls: Mapping[str, Secret] = field(default_factory=dict)  # TARGET (upper case) -> Apprise URL
+    announce_urls: tuple[tuple[str, Secret], ...] = ()  # (TARGET in upper case, Apprise URL); hashable like the rest
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret's text, for the log redaction filter; announce URLs with their token-like parts."""
         values = (self.github_token, self.github_app_private_key, self.google_service_account_json, self.hackmd_token)
         found = [v.reveal() for v in values if v is not None]
-        for url in self.announce_urls.values():
+        for _, url in self.announce_urls:
             found += [url.reveal(), *url_pieces(url.reveal())]
         return tuple(found)
 
@@ -113,12 +113,12 @@ def url_pieces(url: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*pieces, *(unquote(p) for p in pieces)]))
 
 
-def _announce_urls(env: Mapping[str, str]) -> dict[str, Secret]:
-    return {
-        name[len(ANNOUNCE_PREFIX):].upper(): Secret(value.strip())
+def _announce_urls(env: Mapping[str, str]) -> tuple[tuple[str, Secret], ...]:
+    return tuple(sorted(
+        (name[len(ANNOUNCE_PREFIX):].upper(), Secret(value.strip()))
         for name, value in env.items()
         if name.upper().startswith(ANNOUNCE_PREFIX) and value.strip()
-    }
+    ))
 
 
 def load_dotenv_file(cwd: Path) -> None:

@@ -103,7 +103,7 @@ def _comments(clients, calls, me):
 def _announcer(settings: Settings):
     from bot.adapters.apprise_sender import AppriseAnnouncer
 
-    return AppriseAnnouncer(settings.announce_urls)
+    return AppriseAnnouncer(dict(settings.announce_urls))
 
 
 def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy):
