@@ -130,7 +130,7 @@ def test_titles_come_from_the_meeting_file_on_one_line():
     assert "\n" not in announce.title(hostile, AnnounceKind.CREATED, START.date())
 
 
-@pytest.mark.parametrize("text", ["@channel", "<!here>", "<@U123>", "<b>x</b>", "@everyone", "[a](http://x)"])
+@pytest.mark.parametrize("text", ["@channel", "<!here>", "<@U123>", "<b>x</b>", "@everyone", "[a](http://x)", "@&123"])
 def test_chat_text_has_no_mention_markup_or_html(text):
     made = escape.chat_inline(text)
     assert "<" not in made and ">" not in made and "@" + text[1:2] not in made.replace("@\u2060", "")

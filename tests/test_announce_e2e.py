@@ -21,8 +21,8 @@ from tests.e2e import DATE, NAME, NOW, REPO, World, world  # noqa: F401 (the fix
 REMINDING = "2024-03-10T16:00:00Z"  # inside the last 24 hours before DATE's 15:00 UTC start
 LATER_REMINDING = "2024-03-11T09:00:00Z"
 STARTED = "2024-03-11T15:30:00Z"
-HOSTILE = "@channel <!here> @everyone <b>bold</b> <script>alert(1)</script> ping @alice"
-INERT_FORBIDDEN = ("@channel", "<!here>", "@everyone", "<b>", "<script", "@alice")
+HOSTILE = "@channel <!here> @everyone <b>bold</b> <script>alert(1)</script> ping @alice and @&123456 <@987>"
+INERT_FORBIDDEN = ("@channel", "<!here>", "@everyone", "<b>", "<script", "@alice", "@&", "@9", "<@")
 
 
 def _title(kind: AnnounceKind) -> str:
