@@ -140,3 +140,10 @@ def test_chat_text_has_no_mention_markup_or_html(text):
 def test_chat_text_cannot_become_a_slack_entity():
     made = escape.chat_inline("&lt;!here&gt; &lt;@U123&gt;")
     assert "&lt;" not in made and "&gt;" not in made
+
+
+def test_an_entry_with_an_unknown_kind_or_state_is_ignored():
+    line = announce.ENTRY.format(key=KEY, kind="created", target="slack", state="sent", run="ab", extra="")
+    odd = [line.replace("kind=created", "kind=party"), line.replace("state=sent", "state=maybe")]
+    assert announce.ledger([CommentRecord(1, BOT, "\n".join(odd))], BOT, KEY) == ()
+    assert len(announce.ledger([CommentRecord(1, BOT, line)], BOT, KEY)) == 1

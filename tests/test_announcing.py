@@ -205,3 +205,26 @@ def test_a_daily_meeting_with_nothing_dropped_reads_nothing():
     issues = Issues()
     issues.find = None  # any read would fail
     World(issues=issues).step(meeting=daily, clock=lambda: START + dt.timedelta(hours=23)).dropped({}, keep=None)
+
+
+def test_a_closed_or_missing_issue_is_not_announced():
+    world = World()
+    world.step().occurrence(OCCURRENCE, Agenda("x"), Existing(issues=(dataclasses.replace(ISSUE, state="closed"),)))
+    world.step().occurrence(OCCURRENCE, Agenda("x"), Existing())
+    assert world.announcer.sent == [] and world.comments.items == []
+
+
+def test_no_cancellation_sweep_when_cancelled_is_off():
+    issues = Issues()
+    issues.find = None  # any read would fail
+    quiet = make_meeting(announce=AnnounceConfig(targets=("slack",), on=(AnnounceKind.CREATED,)))
+    World(issues=issues).step(meeting=quiet).dropped({}, keep=None)
+
+
+def test_a_dry_run_of_a_new_issue_reads_no_ledger():
+    world = World()
+    world.comments.list = None  # the issue does not exist yet: nothing to read
+    placeholder = dataclasses.replace(ISSUE, number=0, author=None)
+    step = world.step(dry_run=True)
+    step.occurrence(OCCURRENCE, Agenda("x"), Existing(issues=(placeholder,)))
+    assert len([line for line in world.printed if line.startswith("would announce")]) == 2
