@@ -68,16 +68,14 @@ class Claim:
     extra: bool = False
 
 
-def ledger(comments: Iterable[CommentRecord], author: str | None, key: str) -> tuple[Entry, ...]:
-    """The entries for `key` in the comments that `author` (the meeting issue's author) wrote, in order.
+def ledger(comments: Iterable[CommentRecord], key: str) -> tuple[Entry, ...]:
+    """The entries for `key` in the comments the bot's own identity wrote, in the order GitHub stored them.
 
-    Comments by anyone else are ignored, whatever they say; so is an entry inside fenced code.
+    Anyone else's comment is ignored, whatever it says; so is an entry inside fenced code.
     """
-    if not author:
-        return ()
     found = []
     for comment in sorted(comments, key=lambda c: c.id):
-        if comment.author != author:
+        if not comment.trusted:
             continue
         for _, line in markers.lines_outside_code(comment.body):
             entry = _entry(comment.id, line, key)

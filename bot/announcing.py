@@ -26,7 +26,7 @@ UNCONFIRMED = (
     "the {kind} of {date} to {target} was claimed by a run that never recorded the outcome "
     "(still running, or its record failed after sending): counted as sent, not sent again"
 )
-NOT_OURS = "#{number}: the bot comments as {actual}, but the meeting issue is {author}'s: announcing nothing"
+NOT_OURS = "#{number}: GitHub shows the bot's claim under {actual}, not the bot's own identity: announcing nothing"
 DRY_PLACEHOLDER = 0  # the number a dry run gives an issue it would create
 
 
@@ -46,7 +46,8 @@ class Announcements:
         if issue is None or issue.state != "open":
             return
         lnk = links(self.meeting, occurrence, existing, issue)
-        ctx = build_context(self.meeting, occurrence, agenda, lnk, issue.title)
+        title = self.renderer.title(self.meeting, occurrence)  # never the live issue title: people can change it
+        ctx = build_context(self.meeting, occurrence, agenda, lnk, title)
         for kind in announce.due_kinds(self.meeting, occurrence, self.clock()):
             self._announce(issue, occurrence, kind, ctx)
 
@@ -65,7 +66,8 @@ class Announcements:
             if occurrence is None or now >= occurrence.start:
                 continue
             empty = Agenda(self.meeting.agenda.label)
-            ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), issue.title)
+            title = self.renderer.title(self.meeting, occurrence)
+            ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), title)
             self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
 
     def _horizon(self) -> dt.timedelta:
@@ -122,7 +124,7 @@ class Announcements:
     def _ledger(self, issue: IssueRecord, key: str) -> tuple[announce.Entry, ...]:
         if issue.number == DRY_PLACEHOLDER:
             return ()
-        return announce.ledger(self.services.comments.list(self.meeting.repo, issue.number), issue.author, key)
+        return announce.ledger(self.services.comments.list(self.meeting.repo, issue.number), key)
 
     def _usable(self, target: str) -> bool:
         try:
@@ -136,10 +138,10 @@ class Announcements:
         """Intent first, then read back who won, then send, then record the outcome in the same comment."""
         repo, comments = self.meeting.repo, self.services.comments
         comment = comments.add(repo, issue.number, announce.claim_body(claim))
-        if comment.author != issue.author:  # its ledger could not count this claim: take it back, send nothing
+        if not comment.trusted:  # the ledger could not count this claim: take it back, send nothing
             comments.delete(repo, issue.number, comment.id)
-            raise ServiceError(NOT_OURS.format(number=issue.number, actual=comment.author, author=issue.author))
-        mine = announce.won(announce.ledger(comments.list(repo, issue.number), issue.author, claim.key), claim)
+            raise ServiceError(NOT_OURS.format(number=issue.number, actual=comment.author))
+        mine = announce.won(announce.ledger(comments.list(repo, issue.number), claim.key), claim)
         if not mine:  # every target was another run's: take the claim back, leaving no trace
             comments.delete(repo, issue.number, comment.id)
             return

@@ -250,6 +250,7 @@ class CommentRecord:
     id: int
     author: str | None
     body: str
+    trusted: bool = False  # written by the bot's own identity: only such a comment is the bot's
 
 
 @dataclass(frozen=True)

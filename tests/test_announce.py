@@ -24,7 +24,7 @@ def meeting(targets=ALL, **config):
 
 
 def comment(number: int, claim: Claim, author: str = BOT) -> CommentRecord:
-    return CommentRecord(number, author, announce.claim_body(claim))
+    return CommentRecord(number, author, announce.claim_body(claim), trusted=author == BOT)
 
 
 def claim(run: str, kind=AnnounceKind.CREATED, extra=False, **states: State) -> Claim:
@@ -56,7 +56,7 @@ def test_nothing_is_due_without_targets():
 
 def test_the_ledger_reads_back_what_claim_body_writes():
     written = claim("a1", slack=State.SENT, mail=State.FAILED)
-    entries = announce.ledger([comment(5, written)], BOT, KEY)
+    entries = announce.ledger([comment(5, written)], KEY)
     assert [(e.comment_id, e.kind, e.target, e.state, e.run) for e in entries] == [
         (5, AnnounceKind.CREATED, "slack", State.SENT, "a1"),
         (5, AnnounceKind.CREATED, "mail", State.FAILED, "a1"),
@@ -65,11 +65,11 @@ def test_the_ledger_reads_back_what_claim_body_writes():
 
 def test_the_ledger_ignores_other_authors_other_keys_and_code():
     forged = comment(1, claim("f0", slack=State.SENT), author="mallory")
-    other_key = CommentRecord(2, BOT, announce.claim_body(Claim(f"{MEETING_ID}/2023-09-25", AnnounceKind.CREATED, "b2",
-                                                                 {"slack": State.SENT})))
-    fenced = CommentRecord(3, BOT, "```\n" + announce.claim_body(claim("c3", slack=State.SENT)) + "```\n")
-    assert announce.ledger([forged, other_key, fenced], BOT, KEY) == ()
-    assert announce.ledger([comment(4, claim("d4"))], None, KEY) == ()
+    other_key = comment(2, Claim(f"{MEETING_ID}/2023-09-25", AnnounceKind.CREATED, "b2", {"slack": State.SENT}))
+    fenced = CommentRecord(3, BOT, "```\n" + announce.claim_body(claim("c3", slack=State.SENT)) + "```\n", True)
+    assert announce.ledger([forged, other_key, fenced], KEY) == ()
+    # the bot's login on a comment the adapter could not confirm as the bot's own identity: not counted
+    assert announce.ledger([CommentRecord(4, BOT, announce.claim_body(claim("d4")))], KEY) == ()
 
 
 def test_the_earliest_live_claim_holds_and_failed_or_lost_ones_do_not():
@@ -77,7 +77,7 @@ def test_the_earliest_live_claim_holds_and_failed_or_lost_ones_do_not():
         comment(9, claim("1a7e")),
         comment(3, claim("900e", slack=State.FAILED, mail=State.LOST)),
         comment(5, claim("f125", slack=State.CLAIMED)),
-    ], BOT, KEY)
+    ], KEY)
     assert announce.holder(entries, AnnounceKind.CREATED, "slack").run == "f125"
     assert announce.holder(entries, AnnounceKind.CREATED, "mail").run == "1a7e"
     assert announce.holder(entries, AnnounceKind.REMINDER, "mail") is None
@@ -87,27 +87,27 @@ def test_the_earliest_live_claim_holds_and_failed_or_lost_ones_do_not():
 
 def test_two_racing_claims_have_one_winner_per_target():
     a, b = claim("aaaa"), claim("bbbb")
-    entries = announce.ledger([comment(11, b), comment(10, a)], BOT, KEY)
+    entries = announce.ledger([comment(11, b), comment(10, a)], KEY)
     assert announce.won(entries, a) == ALL and announce.won(entries, b) == ()
 
 
 def test_unclaimed_and_unconfirmed_targets():
-    entries = announce.ledger([comment(1, claim("0be2", slack=State.CLAIMED))], BOT, KEY)
+    entries = announce.ledger([comment(1, claim("0be2", slack=State.CLAIMED))], KEY)
     assert announce.unclaimed(meeting(), AnnounceKind.CREATED, entries) == ("mail",)
     assert announce.unconfirmed(entries, AnnounceKind.CREATED, ALL, "3e3e") == ("slack",)
     assert announce.unconfirmed(entries, AnnounceKind.CREATED, ALL, "0be2") == ()
 
 
 def test_cancellation_goes_to_the_targets_that_were_told():
-    entries = announce.ledger([comment(1, claim("e1", AnnounceKind.REMINDER, slack=State.SENT, mail=State.FAILED))], BOT, KEY)
+    entries = announce.ledger([comment(1, claim("e1", AnnounceKind.REMINDER, slack=State.SENT, mail=State.FAILED))], KEY)
     assert announce.cancellation_targets(meeting(), entries) == ("slack",)
     cancelled = comment(2, claim("c1", AnnounceKind.CANCELLED, slack=State.SENT))
-    assert announce.cancellation_targets(meeting(), entries + announce.ledger([cancelled], BOT, KEY)) == ()
+    assert announce.cancellation_targets(meeting(), entries + announce.ledger([cancelled], KEY)) == ()
     assert announce.cancellation_targets(meeting(on=(AnnounceKind.CREATED,)), entries) == ()
 
 
 def test_an_extra_occurrence_is_never_announced_as_cancelled():
-    entries = announce.ledger([comment(1, claim("e2", extra=True, slack=State.SENT))], BOT, KEY)
+    entries = announce.ledger([comment(1, claim("e2", extra=True, slack=State.SENT))], KEY)
     assert entries[0].extra
     assert announce.cancellation_targets(meeting(), entries) == ()
 
@@ -145,5 +145,5 @@ def test_chat_text_cannot_become_a_slack_entity():
 def test_an_entry_with_an_unknown_kind_or_state_is_ignored():
     line = announce.ENTRY.format(key=KEY, kind="created", target="slack", state="sent", run="ab", extra="")
     odd = [line.replace("kind=created", "kind=party"), line.replace("state=sent", "state=maybe")]
-    assert announce.ledger([CommentRecord(1, BOT, "\n".join(odd))], BOT, KEY) == ()
-    assert len(announce.ledger([CommentRecord(1, BOT, line)], BOT, KEY)) == 1
+    assert announce.ledger([CommentRecord(1, BOT, "\n".join(odd), True)], KEY) == ()
+    assert len(announce.ledger([CommentRecord(1, BOT, line, True)], KEY)) == 1

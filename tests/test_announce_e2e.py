@@ -133,7 +133,8 @@ def test_hostile_titles_arrive_inert(announcing, mailbox, webhook):
     (_, reminder) = mailbox.messages
     texts = [p["message"] for p in webhook.posts]
     texts += [mailbox.parts(reminder, "html"), mailbox.parts(reminder, "plain")]
-    assert all("alert(1)" in text for text in texts)  # the title is there, shown as text
+    assert all("alert(1)" in text for text in texts)  # the agenda title is there, shown as text
+    assert all(f"{NAME} {DATE}" in text and text.count("alert(1)") == 1 for text in texts)  # not the renamed title
     for text in texts:
         for forbidden in INERT_FORBIDDEN:
             assert forbidden not in text

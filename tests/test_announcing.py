@@ -37,7 +37,7 @@ class Comments:
         hook, self.on_add = self.on_add, None
         if hook:
             hook()
-        record = CommentRecord(next(self.ids), self.author, body)
+        record = CommentRecord(next(self.ids), self.author, body, self.author == BOT)
         self.items.append(record)
         return record
 
@@ -83,7 +83,8 @@ class World:
     printed: list = dataclasses.field(default_factory=list)
 
     def step(self, clock=lambda: BEFORE, dry_run=False, meeting=MEETING) -> Announcements:
-        services = Services(None, self.issues, lambda m: None, lambda m: None, lambda u: "", self.comments, self.announcer)
+        services = Services(None, self.issues, lambda m: None, lambda m: None, lambda u: "",
+                            comments=self.comments, announcer=self.announcer)
         return Announcements(meeting, services, Renderer(), dry_run, clock, self.printed.append, self.lines.append)
 
     def announce(self, **kwargs) -> Announcements:
@@ -92,7 +93,7 @@ class World:
         return step
 
     def entries(self):
-        return announce.ledger(self.comments.items, BOT, KEY)
+        return announce.ledger(self.comments.items, KEY)
 
 
 def test_one_run_sends_each_target_once_and_records_it():
@@ -117,7 +118,7 @@ def test_two_runs_that_read_the_same_empty_ledger_send_once():
 def test_a_run_that_wins_some_targets_records_the_others_as_lost():
     world = World()
     other = Claim(KEY, AnnounceKind.CREATED, "0be2", {"slack": State.CLAIMED})
-    world.comments.on_add = lambda: world.comments.items.append(CommentRecord(0, BOT, announce.claim_body(other)))
+    world.comments.on_add = lambda: world.comments.items.append(CommentRecord(0, BOT, announce.claim_body(other), True))
     assert world.announce().failure() is None
     assert world.announcer.sent == [("mail", announce.title(MEETING, AnnounceKind.CREATED, START.date()))]
     assert announce.LOST.format(targets="slack") in world.comments.items[-1].body
@@ -166,11 +167,11 @@ def test_a_forged_record_by_someone_else_stops_nothing():
     assert len(world.announcer.sent) == 2
 
 
-def test_comments_under_another_identity_than_the_issue_send_nothing():
+def test_a_claim_not_shown_under_the_bots_own_identity_is_taken_back_and_sends_nothing():
     world = World(comments=Comments(author="someone-else"))
     with pytest.raises(ServiceError) as caught:
         world.announce()
-    assert str(caught.value) == NOT_OURS.format(number=7, actual="someone-else", author=BOT)
+    assert str(caught.value) == NOT_OURS.format(number=7, actual="someone-else")
     assert world.announcer.sent == [] and world.comments.items == []
 
 
@@ -186,7 +187,7 @@ def test_a_dropped_occurrence_that_was_announced_gets_its_cancellation():
     skipped = make_meeting(announce=MEETING.announce, slots=(dataclasses.replace(MEETING.slots[0], skip_dates=(START.date(),)),))
     world = World(issues=Issues({KEY: (ISSUE,)}))
     told = Claim(KEY, AnnounceKind.CREATED, "abcd", {"slack": State.SENT, "mail": State.FAILED})
-    world.comments.items.append(CommentRecord(1, BOT, announce.claim_body(told)))
+    world.comments.items.append(CommentRecord(1, BOT, announce.claim_body(told), True))
     for _ in range(2):
         world.step(meeting=skipped).dropped({}, keep=None)
     assert world.announcer.sent == [("slack", announce.title(skipped, AnnounceKind.CANCELLED, START.date()))]
@@ -195,7 +196,7 @@ def test_a_dropped_occurrence_that_was_announced_gets_its_cancellation():
 def test_a_scheduled_occurrence_is_not_swept():
     world = World(issues=Issues({KEY: (ISSUE,)}))
     told = Claim(KEY, AnnounceKind.CREATED, "abcd", {"slack": State.SENT})
-    world.comments.items.append(CommentRecord(1, BOT, announce.claim_body(told)))
+    world.comments.items.append(CommentRecord(1, BOT, announce.claim_body(told), True))
     world.step().dropped({}, keep=None)
     assert world.announcer.sent == []
 
