@@ -124,9 +124,10 @@ def test_the_kubernetes_check_catches_a_broken_manifest(tmp_path):
     assert _k8s_check(broken).returncode != 0
 
 
-def test_the_workflow_passes_each_announce_url_from_its_own_secret():
-    workflow = yaml.safe_load(WORKFLOW.read_text())
-    (step,) = [s for s in workflow["jobs"]["meeting-bot"]["steps"] if s.get("uses") == "./"]
+@pytest.mark.parametrize("path", [WORKFLOW, ROOT / ".github" / "workflows" / "meeting-bot-shards.yml"])
+def test_the_workflows_pass_each_announce_url_from_its_own_secret(path):
+    workflow = yaml.safe_load(path.read_text())
+    (step,) = [s for job in workflow["jobs"].values() for s in job["steps"] if s.get("uses") == "./"]
     lines = step["with"]["announce"].splitlines()
     assert lines and all(line == "%s=${{ secrets.MEETING_BOT_ANNOUNCE_%s }}" % (n, n.upper())
                          for line in lines for n in [line.split("=", 1)[0]])
