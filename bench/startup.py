@@ -11,7 +11,8 @@ from bench import measure
 EXAMPLE_CONFIG = "config"  # the repository's example meeting, run from the repository root
 # Libraries a command should only load when it needs them: the clients above all.
 HEAVY = ("github", "googleapiclient", "google.auth", "google.oauth2", "httplib2", "requests", "urllib3",
-         "jwt", "cryptography", "jinja2", "dateutil", "icalendar", "recurring_ical_events", "dotenv")
+         "jwt", "cryptography", "jinja2", "dateutil", "icalendar", "recurring_ical_events", "dotenv",
+         "apprise")
 CLIENTS = ("github", "googleapiclient")
 
 

@@ -15,8 +15,8 @@ from dateutil.rrule import rrule, rrulestr
 
 from bot import model, recurrence
 from bot.model import (
-    AgendaConfig, AgendaSection, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
-    Problem, Slot,
+    AgendaConfig, AgendaSection, AnnounceConfig, AnnounceKind, CalendarConfig, CalendarProvider, IssueConfig, Meeting,
+    NotesConfig, NotesProvider, Problem, Slot,
 )
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
 
@@ -50,6 +50,9 @@ BAD_ORG = "{key}: {value!r} is not a GitHub organisation name"
 BAD_LABEL = "{key}: {value!r} is not a GitHub label (1 to 50 characters on one line)"
 REQUIRED_WHEN = "{key} = {value!r} requires {other}"
 MISSING_TEMPLATE = "{key}: template {name!r} not found"
+BAD_TARGET = "{key}: {value!r} is not a target name (letters, digits and _; its URL is in MEETING_BOT_ANNOUNCE_<NAME>)"
+BAD_KIND = "{key}: {value!r} is not an announcement kind (created, reminder, cancelled or minutes)"
+DUPLICATE_TARGET = "{key}: {value!r} names the same variable as another target"
 BAD_TEMPLATE_TEXT = "{key}: invalid template: {error}"
 
 MEETING_ID = r"^[a-z0-9][a-z0-9._-]*$"
@@ -64,7 +67,7 @@ HACKMD_PERMISSIONS = ("owner", "signed_in", "guest")
 HACKMD_COMMENT_PERMISSIONS = ("disabled", "forbidden", "owners", "signed_in_users", "everyone")
 
 ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "calendar", "vars",
-             "display_zones")
+             "display_zones", "announce")
 SLOT_KEYS = ("timezone", "start", "rrule", "duration_minutes", "create_days_before", "skip_dates",
              "ics_url", "ics_match", "vars")
 AGENDA_KEYS = ("label", "orgs", "repos", "include_pull_requests", "skip_if_empty", "include_discussions", "sections")
@@ -73,6 +76,8 @@ ISSUE_KEYS = ("template", "labels", "close_previous")
 NOTES_KEYS = ("provider", "template", "path", "hackmd_team", "hackmd_read_permission",
               "hackmd_write_permission", "hackmd_comment_permission")
 CALENDAR_KEYS = ("provider", "calendar_id", "template")
+ANNOUNCE_KEYS = ("targets", "on", "reminder_hours", "template")
+_TARGET = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 TemplateExists = Callable[[str], bool]
 INLINE_TEMPLATES = {"title": ("title",), "notes.path": ("notes", "path")}  # their errors name these lines
@@ -148,6 +153,7 @@ def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
         issue=_issue(root),
         notes=_notes(root),
         calendar=_calendar(root),
+        announce=_announce(root),
         vars=_vars(root),
         display_zones=_display_zones(root),
         lines={name: root.document.lines.line(where) for name, where in INLINE_TEMPLATES.items()},
@@ -378,6 +384,23 @@ def _calendar(root: Table) -> CalendarConfig:
     return CalendarConfig(provider, calendar_id, calendar.string("template", default.template))
 
 
+def _announce(root: Table) -> AnnounceConfig:
+    table, default = _section(root, "announce", ANNOUNCE_KEYS), AnnounceConfig()
+    if table is None:
+        return default
+    targets = table.each("targets", _TARGET.fullmatch, BAD_TARGET)
+    if len({t.upper() for t in targets}) < len(targets):
+        table.report("targets", DUPLICATE_TARGET, value=", ".join(targets))
+    kinds = _values(AnnounceKind)
+    on = tuple(AnnounceKind(k) for k in dict.fromkeys(table.each("on", kinds.__contains__, BAD_KIND)) if k in kinds)
+    return AnnounceConfig(
+        targets=targets,
+        on=on if "on" in table.data else default.on,
+        reminder_hours=table.integer("reminder_hours", default.reminder_hours, 1, 24 * 30),
+        template=table.string("template", default.template),
+    )
+
+
 def _values(enum: type[Enum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
@@ -389,6 +412,8 @@ def _check_templates(root: Table, meeting: Meeting, template_exists: TemplateExi
         used.append(("notes", meeting.notes.template))
     if meeting.calendar.provider is CalendarProvider.GOOGLE:
         used.append(("calendar", meeting.calendar.template))
+    if meeting.announce.targets:
+        used.append(("announce", meeting.announce.template))
     for table, name in used:
         if name and not template_exists(name):
             message = MISSING_TEMPLATE.format(key=f"{table}.template", name=name)

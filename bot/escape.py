@@ -75,6 +75,21 @@ def _escape_leading(match: re.Match[str]) -> str:
     return "\\" + mark if not mark[0].isdigit() else mark + "\\"
 
 
+# In announcements `<` and `>` become the look-alike single angle quotation marks: chat services and
+# mail disagree on entities, and Apprise turns Slack's `&lt;!here&gt;` back into a mention.
+_ANGLES = str.maketrans({"<": "\u2039", ">": "\u203a"})
+
+
+_BARE_AT = re.compile("@(?!" + MENTION_BREAK + ")")
+
+
+def chat_inline(text: str) -> str:
+    """`text` for an announcement (Markdown that Apprise sends to chat or mail): as `markdown_inline`,
+    with no `<` or `>` left and a word joiner after every `@` (Apprise reads Discord's role mention
+    `@&123` from the text), so no mention syntax, link syntax or HTML of any service can start."""
+    return _BARE_AT.sub("@" + MENTION_BREAK, markdown_inline(text.translate(_ANGLES)))
+
+
 def plain(text: str) -> str:
     """`text` on one line for plain text that may be shown as HTML (calendar descriptions)."""
     return html.escape(one_line(text).strip(" "), quote=False)

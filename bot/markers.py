@@ -117,6 +117,11 @@ def _lines_outside_code(body: str) -> Iterator[tuple[int, str]]:
         offset += len(line) + 1
 
 
+def lines_outside_code(body: str) -> Iterator[tuple[int, str]]:
+    """Each line outside fenced code, with its offset: where the bot's hidden lines may stand."""
+    return _lines_outside_code(body)
+
+
 def _closes(line: str, fence: str) -> bool:
     """A closing fence: the opening character only, at least as many, nothing else on the line."""
     bare = line.strip()

@@ -18,6 +18,8 @@ DEFAULT_ISSUE_TEMPLATE = "issue.md.j2"
 DEFAULT_NOTES_TEMPLATE = "notes.md.j2"
 DEFAULT_EVENT_TEMPLATE = "event.txt.j2"
 DEFAULT_NOTES_PATH = "meetings/{{ date }}.md"
+DEFAULT_ANNOUNCE_TEMPLATE = "announce.md.j2"
+DEFAULT_REMINDER_HOURS = 24
 DEFAULT_DURATION_MINUTES = 60
 DEFAULT_CREATE_DAYS_BEFORE = 7
 
@@ -111,6 +113,23 @@ class CalendarConfig:
     template: str = DEFAULT_EVENT_TEMPLATE
 
 
+class AnnounceKind(str, Enum):
+    CREATED = "created"
+    REMINDER = "reminder"
+    CANCELLED = "cancelled"
+    MINUTES = "minutes"
+
+
+@dataclass(frozen=True)
+class AnnounceConfig:
+    """`[announce]`: where the meeting is announced (target names; their URLs are in the environment)."""
+
+    targets: tuple[str, ...] = ()
+    on: tuple[AnnounceKind, ...] = tuple(AnnounceKind)
+    reminder_hours: int = DEFAULT_REMINDER_HOURS
+    template: str = DEFAULT_ANNOUNCE_TEMPLATE
+
+
 @dataclass(frozen=True)
 class Meeting:
     """One meeting file, validated."""
@@ -125,6 +144,7 @@ class Meeting:
     issue: IssueConfig = field(default_factory=IssueConfig)
     notes: NotesConfig = field(default_factory=NotesConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    announce: AnnounceConfig = field(default_factory=AnnounceConfig)
     vars: Mapping[str, object] = field(default_factory=dict)
     display_zones: tuple[str, ...] = DEFAULT_DISPLAY_ZONES
     lines: Mapping[str, int] = field(default_factory=dict)  # "title", "notes.path": where they are written
@@ -277,6 +297,16 @@ class IssueRecord:
     author: str | None = None
     created_at: dt.datetime | None = None
     trusted: bool = True  # written by a maintainer or an app, not by just anyone who can open an issue
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    """A comment on a meeting issue, reduced to what the announcement ledger reads."""
+
+    id: int
+    author: str | None
+    body: str
+    trusted: bool = False  # written by the bot's own identity: only such a comment is the bot's
 
 
 @dataclass(frozen=True)

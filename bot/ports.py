@@ -9,7 +9,7 @@ from typing import Callable, Iterator, Mapping, Protocol
 
 from bot.errors import Conflict as Conflict, Forbidden as Forbidden, NotFound as NotFound  # the adapters raise these
 from bot.errors import RateLimited as RateLimited, ServiceError as ServiceError
-from bot.model import Agenda, EventDraft as EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord
+from bot.model import Agenda, CommentRecord, EventDraft as EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord
 
 
 class AgendaSource(Protocol):
@@ -91,6 +91,31 @@ class WriteGuard:
             self._check()
 
 
+class Comments(Protocol):
+    """The comments of meeting issues, where the bot keeps its announcement ledger."""
+
+    def list(self, repo: str, number: int) -> tuple[CommentRecord, ...]:
+        """Every comment of the issue, oldest first."""
+
+    def add(self, repo: str, number: int, body: str) -> CommentRecord: ...
+
+    def edit(self, repo: str, number: int, comment_id: int, body: str) -> CommentRecord:
+        """Rewrite a comment this process added."""
+
+    def delete(self, repo: str, number: int, comment_id: int) -> None:
+        """Remove a comment this process added."""
+
+
+class Announcer(Protocol):
+    """Sends announcements to the named targets (their URLs never leave the adapter)."""
+
+    def check(self, target: str) -> None:
+        """Raise ServiceError when the target has no usable URL, before anything is claimed."""
+
+    def send(self, target: str, title: str, body: str) -> None:
+        """Deliver one message; raise ServiceError (naming the target, never its URL) when it fails."""
+
+
 @dataclass
 class Services:
     """The outside world for one pass, built by the one wiring function (`bot.adapters.wire`)."""
@@ -101,3 +126,5 @@ class Services:
     calendar: Callable[[Meeting], Calendar | None]
     fetch_feed: Callable[[str], str]
     guard: WriteGuard = field(default_factory=WriteGuard)  # given to the adapters by the wiring
+    comments: Comments | None = None
+    announcer: Announcer | None = None

@@ -184,7 +184,8 @@ def _environment(templates_dir: Path | None) -> ImmutableSandboxedEnvironment:
     """The sandbox: read-only, undefined names are errors, no autoescape (Markdown), trailing newlines kept.
 
     A line holding only `{% ... %}` tags leaves nothing behind (trim_blocks, lstrip_blocks), so
-    Markdown templates can be written line for line.  Filters: `md` (GitHub text in Markdown),
+    Markdown templates can be written line for line.  Filters: `md` (GitHub text in Markdown), `chat`
+    (the same in an announcement),
     `plain` (one line for plain text or calendar HTML), `tz(zone)`, `utc`, `fmt(format)` (strftime)
     and `series` ("a, b and c").
     """
@@ -200,6 +201,7 @@ def _environment(templates_dir: Path | None) -> ImmutableSandboxedEnvironment:
     )
     env.filters.update(
         md=lambda text: escape.markdown_inline(str(text)),
+        chat=lambda text: escape.chat_inline(str(text)),
         plain=lambda text: escape.plain(str(text)),
         tz=_tz,
         utc=lambda moment: moment.astimezone(dt.timezone.utc),
@@ -246,6 +248,9 @@ class Renderer:
         """An HTML page (`publish`): the same sandbox and filters, with HTML autoescaping on."""
         with _errors(lambda: (name, 1)):
             return self.env.overlay(autoescape=True).get_template(name).render(values)
+    def announcement(self, ctx: Context, kind: str) -> str:
+        """One announcement's text; the template also reads `kind` (created, reminder, cancelled, minutes)."""
+        return self._file(ctx.meeting.announce.template, {**ctx.values, "kind": kind})
 
     def path(self, template_str: str, ctx: Context) -> str:
         """The notes file's path in the repository, checked to stay inside it."""

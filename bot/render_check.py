@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import markers
+from bot import escape, markers
 from bot.model import (
-    Agenda, AgendaGroup, AgendaItem, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem, SectionGroup,
+    Agenda, AgendaGroup, AgendaItem, AnnounceKind, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem,
+    SectionGroup,
 )
 from bot.render import (
     NO_REGION,
@@ -49,6 +50,8 @@ class TemplateCheck:
             self._event(ctx)
         if self.meeting.notes.provider is NotesProvider.REPO:
             self._attempt(lambda: self.renderer.path(self.meeting.notes.path, ctx))
+        if self.meeting.announce.targets:
+            self._announcements(ctx)
         return self.problems
 
     def _attempt(self, render: Callable[[], str]) -> str | None:
@@ -73,6 +76,20 @@ class TemplateCheck:
         body = self._attempt(lambda: self.renderer.event(ctx)) if self.renderer.exists(name) else None
         if body is not None and SAMPLE_TAG in body:
             self._report(self.meeting.calendar.template, UNESCAPED.format(kind="event", filter="plain"))
+
+    def _announcements(self, ctx: Context) -> None:
+        """Each kind rendered; a hostile title must arrive with no `<`, mention or entity of its own."""
+        name = self.meeting.announce.template
+        if not self.renderer.exists(name):
+            return
+        unsafe = (SAMPLE_TAG, SAMPLE_MENTION, escape.markdown_inline(SAMPLE_TAG))
+        for kind in AnnounceKind:
+            body = self._attempt(lambda: self.renderer.announcement(ctx, kind.value))
+            if body is None:
+                return  # one error per template is enough
+            if any(text in body for text in unsafe):
+                self._report(name, UNESCAPED.format(kind="announce", filter="chat"))
+                return
 
     def _report(self, name: str, message: str) -> None:
         self.problems.append(Problem(Path(self.renderer.filename(name)), 1, message))

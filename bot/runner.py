@@ -12,7 +12,7 @@ from bot import occurrences as occ_mod
 from bot.apply import Applier, DryApplier
 from bot.errors import BotError, Conflict, ServiceError, StartedMeanwhile, one_line, unexpected
 from bot.logs import LOGGER
-from bot.model import EventRecord, IssueRecord, Meeting, Occurrence
+from bot.model import Agenda, EventRecord, IssueRecord, Meeting, Occurrence
 from bot.plan import STARTED, Action, CreateIssue, Existing, Options, plan, plan_sweep, survivor
 from bot.ports import Services
 from bot.render import Renderer
@@ -92,6 +92,7 @@ def _meeting_pass(meeting: Meeting, run: Pass, say: Say) -> None:
     occurrence = choose(meeting, run.request, now, feeds, say)
     if occurrence is None:
         sweep_idle(meeting, now, feeds, run, say)  # a skipped date still loses its event
+        _raise(announce(meeting, feeds, run, say))
         return
     if occ_mod.has_started(occurrence, now):
         say(STARTED.format(date=occurrence.date.isoformat()))
@@ -102,9 +103,11 @@ def _meeting_pass(meeting: Meeting, run: Pass, say: Say) -> None:
     writer = _BeforeStart(writer_for(turn, ports, found, run, say), run.clock, occurrence)
     with run.services.guard.checking(writer.check):  # the adapters check again right before each write request
         existing = converge(turn, found, writer, ports, say)
+        failure = announce(meeting, feeds, run, say, Current(occurrence, found.agenda, existing))
         if found.calendar_error is not None:
             raise found.calendar_error  # the issue and notes are done; the next run completes the event
         sweep(turn, found, existing, writer)  # a dry run shows what it would cancel
+    _raise(failure)  # a failed send is tried again on the next run
 
 
 def _failed(meeting: Meeting, lines: list[str], message: str, exc: Exception | None = None) -> Outcome:
@@ -146,6 +149,39 @@ def prepare(meeting: Meeting, occurrence: Occurrence, now: dt.datetime, feeds: o
     started = bool(previous and occ_mod.has_started(previous, now))
     options = Options(force=run.request.force, previous_started=started)
     return Turn(meeting, occurrence, previous, now, feeds, options, run.renderer)
+
+
+# -- announce ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Current:
+    """The occurrence this pass acted on, with its agenda and artifacts as they are after the writes."""
+
+    occurrence: Occurrence
+    agenda: Agenda
+    existing: Existing
+
+
+def announce(
+    meeting: Meeting, feeds: occ_mod.Feeds, run: Pass, say: Say, current: Current | None = None
+) -> ServiceError | None:
+    """Announcements (bot.announcing): the occurrence's due kinds, then cancellations of dropped ones;
+    the first failed send, to be raised once the other steps are done."""
+    if not meeting.announce.targets:
+        return None  # Apprise is imported only by a meeting that announces
+    from bot.announcing import Announcements
+
+    step = Announcements(meeting, run, say)
+    if current is not None:
+        step.occurrence(current.occurrence, current.agenda, current.existing)
+    step.dropped(feeds, keep=current.occurrence.key if current is not None else None)
+    return step.failure()
+
+
+def _raise(failure: BotError | None) -> None:
+    if failure is not None:
+        raise failure
 
 
 # -- plan and apply ------------------------------------------------------------------------------

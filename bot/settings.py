@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -24,6 +25,11 @@ SECRET_VARIABLES = (
     "HACKMD_TOKEN",
 )
 
+
+ANNOUNCE_PREFIX = "MEETING_BOT_ANNOUNCE_"
+# Parts of an announce URL masked in logs on their own: a password, and any token-like piece (no dot,
+# at least this long) that a library might log in another form (a webhook path, an API URL).
+TOKEN_PIECE = 12
 
 BAD_DOTENV = "{path}: cannot read it ({why}); it must be UTF-8 text"
 
@@ -81,11 +87,37 @@ class Settings:
     allow_private_feeds: bool = False  # MEETING_BOT_ALLOW_PRIVATE_FEEDS=1: feeds may be on loopback or private addresses
     write_interval: float = DEFAULT_WRITE_INTERVAL
     cache_dir: str | None = None  # MEETING_BOT_CACHE_DIR: the ETags of GitHub reads, kept across runs
+    announce_urls: tuple[tuple[str, Secret], ...] = ()  # (TARGET in upper case, Apprise URL); hashable like the rest
 
     def secrets(self) -> tuple[str, ...]:
-        """Every secret's text, for the log redaction filter."""
+        """Every secret's text, for the log redaction filter; announce URLs with their token-like parts."""
         values = (self.github_token, self.github_app_private_key, self.google_service_account_json, self.hackmd_token)
-        return tuple(v.reveal() for v in values if v is not None)
+        found = [v.reveal() for v in values if v is not None]
+        for _, url in self.announce_urls:
+            found += [url.reveal(), *url_pieces(url.reveal())]
+        return tuple(found)
+
+
+def url_pieces(url: str) -> tuple[str, ...]:
+    """The password and the token-like parts of a URL, raw and percent-decoded."""
+    from urllib.parse import unquote, urlsplit
+
+    rest = url.split("://", 1)[-1]
+    pieces = [p for p in re.split(r"[/:@?&=#,;]+", rest) if len(p) >= TOKEN_PIECE and "." not in p]
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    pieces += [password] if password else []
+    return tuple(dict.fromkeys([*pieces, *(unquote(p) for p in pieces)]))
+
+
+def _announce_urls(env: Mapping[str, str]) -> tuple[tuple[str, Secret], ...]:
+    return tuple(sorted(
+        (name[len(ANNOUNCE_PREFIX):].upper(), Secret(value.strip()))
+        for name, value in env.items()
+        if name.upper().startswith(ANNOUNCE_PREFIX) and value.strip()
+    ))
 
 
 def load_dotenv_file(cwd: Path) -> None:
@@ -154,4 +186,5 @@ def from_environment(env: Mapping[str, str] | None = None) -> Settings:
         allow_private_feeds=_optional(env, "MEETING_BOT_ALLOW_PRIVATE_FEEDS") == "1",
         write_interval=_float(env, "MEETING_BOT_WRITE_INTERVAL", DEFAULT_WRITE_INTERVAL),
         cache_dir=_optional(env, "MEETING_BOT_CACHE_DIR"),
+        announce_urls=_announce_urls(env),
     )

@@ -776,3 +776,37 @@ def test_unknown_keys_in_a_section_are_errors(tmp_path):
     text = SECTIONS + 'colour = "red"\n'
     line, message = problem_of(tmp_path, text)
     assert line == line_of(text, "colour") and message.startswith("unknown key 'colour' in [[agenda.sections]]")
+ANNOUNCE = VALID + """
+[announce]
+targets = ["slack", "mail_list"]
+on = ["created", "reminder"]
+reminder_hours = 12
+"""
+
+
+def test_the_announce_table_is_read(tmp_path):
+    announce = meeting_of(tmp_path, ANNOUNCE).announce
+    assert announce.targets == ("slack", "mail_list") and announce.reminder_hours == 12
+    assert announce.on == (model.AnnounceKind.CREATED, model.AnnounceKind.REMINDER)
+    assert announce.template == model.DEFAULT_ANNOUNCE_TEMPLATE
+
+
+def test_without_an_announce_table_nothing_is_announced(tmp_path):
+    announce = meeting_of(tmp_path, VALID).announce
+    assert announce.targets == () and announce.on == tuple(model.AnnounceKind)
+
+
+@pytest.mark.parametrize(("replace", "with_", "line", "message"), [
+    ('"mail_list"', '"mail-list"', 13, config.BAD_TARGET.format(key="announce.targets", value="mail-list")),
+    ('"mail_list"', '"SLACK"', 13, config.DUPLICATE_TARGET.format(key="announce.targets", value="slack, SLACK")),
+    ('"reminder"]', '"reminded"]', 14, config.BAD_KIND.format(key="announce.on", value="reminded")),
+])
+def test_announce_problems_name_the_line(tmp_path, replace, with_, line, message):
+    assert problem_of(tmp_path, ANNOUNCE.replace(replace, with_)) == (line, message)
+
+
+def test_the_announce_template_must_exist_when_there_are_targets(tmp_path):
+    exists = lambda name: name != model.DEFAULT_ANNOUNCE_TEMPLATE  # noqa: E731
+    line, message = problem_of(tmp_path, ANNOUNCE, exists)
+    assert message == config.MISSING_TEMPLATE.format(key="announce.template", name=model.DEFAULT_ANNOUNCE_TEMPLATE)
+    assert load(tmp_path, VALID, exists)[1] == []

@@ -127,3 +127,30 @@ def test_the_kubernetes_check_catches_a_broken_manifest(tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text(CRONJOB.read_text().replace("completionMode: Indexed", "completionMode: 4"))
     assert _k8s_check(broken).returncode != 0
+
+
+@pytest.mark.parametrize("path", [WORKFLOW, ROOT / ".github" / "workflows" / "meeting-bot-shards.yml"])
+def test_the_workflows_pass_each_announce_url_from_its_own_secret(path):
+    workflow = yaml.safe_load(path.read_text())
+    (step,) = [s for job in workflow["jobs"].values() for s in job["steps"] if s.get("uses") == "./"]
+    lines = step["with"]["announce"].splitlines()
+    assert lines and all(line == "%s=${{ secrets.MEETING_BOT_ANNOUNCE_%s }}" % (n, n.upper())
+                         for line in lines for n in [line.split("=", 1)[0]])
+
+
+def test_the_action_makes_announce_lines_variables_of_the_run_step_only(tmp_path):
+    action = yaml.safe_load(ACTION.read_text())
+    *others, run_step = action["runs"]["steps"]
+    assert run_step["env"]["MB_ANNOUNCE"] == "${{ inputs.announce }}"
+    assert not any("MB_ANNOUNCE" in step.get("env", {}) for step in others)
+    fake = tmp_path / "meeting-bot"  # stands in for the installed command: shows what it was given
+    fake.write_text("#!/bin/sh\nenv | grep '^MEETING_BOT_ANNOUNCE_' | sort\n")
+    fake.chmod(0o755)
+    announce = "slack=slack://T/B/tok=en?x=1\nbad-name=nope\nno equals sign\nmail=\ndiscord=discord://1/abc"
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "MB_ANNOUNCE": announce, "MB_CONFIG": "c", "MB_TEMPLATES": "t"}
+    result = subprocess.run(["bash", "-c", run_step["run"]], env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "MEETING_BOT_ANNOUNCE_DISCORD=discord://1/abc", "MEETING_BOT_ANNOUNCE_MAIL=",
+        "MEETING_BOT_ANNOUNCE_SLACK=slack://T/B/tok=en?x=1",
+    ]

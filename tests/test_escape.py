@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.escape import ELLIPSIS, MENTION_BREAK, markdown_inline, one_line, plain, truncate
+from bot.escape import ELLIPSIS, MENTION_BREAK, chat_inline, markdown_inline, one_line, plain, truncate
 
 REFERENCE = Path(__file__).parent / "samples" / "notes-2023-09-11-security-collab-space.md"
 ITEM_LINE = re.compile(r"^\* (?P<title>.+) \[#\d+\]\(\S+\)$", re.MULTILINE)
@@ -254,3 +254,10 @@ def test_titles_create_no_cross_references(title, expected):
 
 def test_dollar_signs_open_no_math():
     assert markdown_inline("$x^2$ and $$y$$") == "\\$x^2\\$ and \\$\\$y\\$\\$"
+
+
+@given(st.text())
+def test_chat_text_never_holds_an_angle_bracket_or_a_live_mention(text):
+    made = chat_inline(text)
+    assert "<" not in made and ">" not in made and "\n" not in made
+    assert re.search("@(?!" + MENTION_BREAK + ")", made) is None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-TEMPLATES = ("issue.md.j2", "notes.md.j2", "event.txt.j2", "index.html.j2")
+TEMPLATES = ("issue.md.j2", "notes.md.j2", "event.txt.j2", "index.html.j2", "announce.md.j2")
 FORM = "ISSUE_TEMPLATE/agenda-request.yml"  # the agenda-request issue form, shipped beside the templates
 
 

@@ -387,7 +387,7 @@ def test_exists():
 def test_default_templates_in_a_checkout():
     found = render.default_templates_dir()
     assert found == Path(bot.__file__).parent.parent / "templates"
-    assert {"issue.md.j2", "notes.md.j2", "event.txt.j2"} <= {path.name for path in found.iterdir()}
+    assert {"issue.md.j2", "notes.md.j2", "event.txt.j2", "announce.md.j2"} <= {path.name for path in found.iterdir()}
 
 
 def test_default_templates_when_installed(tmp_path, monkeypatch):
@@ -521,6 +521,7 @@ def test_templates_cannot_change_anything(tmp_path, source):
     with pytest.raises(RenderError):
         render_text(tmp_path, source)
 
+
 # Sections and discussions (SPEC section 9)
 
 
@@ -581,3 +582,36 @@ def test_the_event_lists_sections_first_and_marks_discussions():
     assert f"- Vote ({MEETING_REPO}#9) https://github.com/{MEETING_REPO}/issues/9" in lines
     assert f"- Idea (discussion #5) https://github.com/{MEETING_REPO}/discussions/5" in lines
     assert "<b>" not in text and "Nothing is on the agenda yet." not in text
+
+
+def announcing_meeting(**overrides):
+    from bot.model import AnnounceConfig
+
+    return make_meeting(announce=AnnounceConfig(targets=("slack",)), **overrides)
+
+
+@pytest.mark.parametrize("kind", ["created", "reminder", "cancelled", "minutes"])
+def test_the_default_announcement_renders_each_kind_with_links(kind):
+    meeting = announcing_meeting()
+    text = Renderer().announcement(context(meeting), kind)
+    assert ISSUE_URL in text and MENTION.search(text) is None
+    assert ("Agenda (" in text) == (kind in ("created", "reminder"))
+    assert ("cancelled" in text) == (kind == "cancelled")
+
+
+def test_the_default_announcement_passes_the_check():
+    assert check_templates(Renderer(), announcing_meeting()) == []
+
+
+@pytest.mark.parametrize("filter_", ["", "|md"])
+def test_check_reports_announcement_titles_not_escaped_for_chat(tmp_path, filter_):
+    (tmp_path / "announce.md.j2").write_text("{% for i in agenda.items %}{{ i.title" + filter_ + " }}\n{% endfor %}")
+    problems = check_templates(Renderer(tmp_path), announcing_meeting())
+    assert [p.message for p in problems] == [render.UNESCAPED.format(kind="announce", filter="chat")]
+    assert check_templates(Renderer(tmp_path), make_meeting()) == []  # no targets: the template is not used
+
+
+def test_check_reports_an_announcement_that_fails_for_one_kind(tmp_path):
+    (tmp_path / "announce.md.j2").write_text("{% if kind == 'minutes' %}{{ nope }}{% endif %}\n")
+    problems = check_templates(Renderer(tmp_path), announcing_meeting())
+    assert len(problems) == 1 and "nope" in problems[0].message

@@ -59,3 +59,14 @@ def test_dotenv_is_read_but_the_real_environment_wins(tmp_path, monkeypatch):
     s = from_environment()
     assert s.config_dir == "from-dotenv" and s.github_api_url == "https://real.example"
     monkeypatch.delenv("MEETING_BOT_CONFIG")
+
+
+def test_announce_urls_are_secrets_by_target_with_their_token_parts():
+    hook = "slack://T1SJ3LB4L/B0ABCDEFG/abcdefghijklmnopqrstuvwx"
+    mail = "mailtos://bot:pa%40ss-w0rd@mail.example.org?to=wg@example.org"
+    s = from_environment({"MEETING_BOT_ANNOUNCE_slack": hook, "MEETING_BOT_ANNOUNCE_MAIL": mail, "MEETING_BOT_ANNOUNCE_X": " "})
+    urls = dict(s.announce_urls)
+    assert set(urls) == {"SLACK", "MAIL"} and urls["SLACK"].reveal() == hook and hash(s)
+    assert hook not in repr(s) and "pa%40ss" not in repr(s)
+    assert {hook, mail, "abcdefghijklmnopqrstuvwx", "pa%40ss-w0rd", "pa@ss-w0rd"} <= set(s.secrets())
+    assert "mail.example.org" not in s.secrets()

@@ -8,8 +8,8 @@ import time
 from typing import Any, Callable, Mapping, Sequence
 
 from bot.adapters.retry import Policy
-from bot.model import Agenda, CalendarProvider, IssueRecord, Meeting, NotesProvider
-from bot.ports import Access, AgendaSource, IssueStore, Services, WriteGuard
+from bot.model import Agenda, CalendarProvider, CommentRecord, IssueRecord, Meeting, NotesProvider
+from bot.ports import Access, AgendaSource, Announcer, Comments, IssueStore, Services, WriteGuard
 from bot.settings import Settings
 
 
@@ -36,6 +36,38 @@ class _IssuesOnFirstUse:
 
     def close(self, repo: str, number: int, comment: str) -> None:
         self._make().close(repo, number, comment)
+
+
+class _CommentsOnFirstUse:
+    """The issue comments (the announcement ledger), their GitHub client built on the first call."""
+
+    def __init__(self, make: Callable[[], Comments]) -> None:
+        self._make = functools.cache(make)
+
+    def list(self, repo: str, number: int) -> tuple[CommentRecord, ...]:
+        return self._make().list(repo, number)
+
+    def add(self, repo: str, number: int, body: str) -> CommentRecord:
+        return self._make().add(repo, number, body)
+
+    def edit(self, repo: str, number: int, comment_id: int, body: str) -> CommentRecord:
+        return self._make().edit(repo, number, comment_id, body)
+
+    def delete(self, repo: str, number: int, comment_id: int) -> None:
+        self._make().delete(repo, number, comment_id)
+
+
+class _AnnouncerOnFirstUse:
+    """The announcer, built (and Apprise imported) on the first call: only a meeting that announces makes one."""
+
+    def __init__(self, make: Callable[[], Announcer]) -> None:
+        self._make = functools.cache(make)
+
+    def check(self, target: str) -> None:
+        self._make().check(target)
+
+    def send(self, target: str, title: str, body: str) -> None:
+        self._make().send(target, title, body)
 
 
 def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[float], None] = time.sleep) -> Services:
@@ -83,6 +115,8 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
         fetch_feed=lambda url: _fetch_feed(url, settings, feeds),
         guard=guard,
+        comments=_CommentsOnFirstUse(lambda: _comments(clients(), github_calls(), me)),
+        announcer=_AnnouncerOnFirstUse(lambda: _announcer(settings)),
     )
 
 
@@ -106,6 +140,18 @@ def _issues(clients, calls, me):
     from bot.adapters.github_issues import GitHubIssues
 
     return GitHubIssues(clients, calls, me=me)
+
+
+def _comments(clients, calls, me):
+    from bot.adapters.github_comments import GitHubComments
+
+    return GitHubComments(clients, calls, me=me)
+
+
+def _announcer(settings: Settings):
+    from bot.adapters.apprise_sender import AppriseAnnouncer
+
+    return AppriseAnnouncer(dict(settings.announce_urls))
 
 
 def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy):

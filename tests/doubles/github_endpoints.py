@@ -75,6 +75,8 @@ ROUTES = [
     Route("GET", "/users/{owner}/repos", "list_owner_repos"),
     Route("GET", REPO + "/issues", "list_issues"),
     Route("POST", REPO + "/issues", "create_issue"),
+    Route("PATCH", REPO + "/issues/comments/{comment_id}", "update_comment"),
+    Route("DELETE", REPO + "/issues/comments/{comment_id}", "delete_comment"),
     Route("GET", ISSUE, "get_issue"),
     Route("PATCH", ISSUE, "update_issue"),
     Route("GET", ISSUE + "/comments", "list_comments"),
@@ -347,6 +349,20 @@ class Endpoints:
         comment = self.state.add_comment(issue, _object(request).get("body"), self._actor(principal))
         shape = self._shapes().comment(found, issue, comment)
         return Response(201, shape, {"Location": shape["url"]})
+
+    def _update_comment(self, request: Request, principal: Principal, owner: str, repo: str, comment_id: str) -> Response:
+        """``PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}``: 200 with the comment."""
+        found = self._writable(principal, owner, repo)
+        issue, comment = self.state.comment(found, comment_id)
+        self.state.edit_comment(comment, _object(request).get("body"))
+        return Response(200, self._shapes().comment(found, issue, comment))
+
+    def _delete_comment(self, request: Request, principal: Principal, owner: str, repo: str, comment_id: str) -> Response:
+        """``DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}``: 204."""
+        found = self._writable(principal, owner, repo)
+        issue, comment = self.state.comment(found, comment_id)
+        issue.comments.remove(comment)
+        return Response(204, None)
 
     # =============================================================== labels
     def _list_issue_labels(

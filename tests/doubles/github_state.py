@@ -422,6 +422,20 @@ class GitHubState:
         issue.updated_at = when
         return comment
 
+    def comment(self, repo: Repo, comment_id: int | str) -> tuple[Issue, Comment]:
+        """Comment ``comment_id`` of any issue of the repository, with its issue, else a 404."""
+        for issue in repo.issues.values():
+            for comment in issue.comments:
+                if str(comment.id) == str(comment_id):
+                    return issue, comment
+        raise not_found()
+
+    def edit_comment(self, comment: Comment, body: Any) -> None:
+        """Replace a comment's body; 422 without one."""
+        if not body:
+            raise invalid("IssueComment", "body", "missing_field")
+        comment.body, comment.updated_at = str(body), self.now()
+
     # ------------------------------------------------------------- contents
     def add_branch(self, repo: Repo, name: str, from_ref: str | None = None) -> None:
         """Create a branch pointing where ``from_ref`` (default branch) points."""

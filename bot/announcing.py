@@ -1,0 +1,197 @@
+"""The announce step of a pass: read the ledger in the bot's comments, claim, send, record the outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+from typing import Callable, Mapping, Protocol
+from zoneinfo import ZoneInfo
+
+from bot import announce
+from bot import occurrences as occ_mod
+from bot.announce import Claim, State
+from bot.apply import DRY_PLACEHOLDER_NUMBER  # the number a dry run gives an issue it would create
+from bot.errors import NoOccurrenceOn, ServiceError
+from bot.logs import LOGGER
+from bot.model import Agenda, AnnounceKind, IssueRecord, Meeting, Occurrence
+from bot.plan import Existing, links, survivor
+from bot.ports import Announcer, Comments, Services
+from bot.render import Context, Links, Renderer, build_context
+
+log = logging.getLogger(LOGGER)
+
+ANNOUNCED = "announced the {kind} of {date} to {target}"
+WOULD_ANNOUNCE = "would announce the {kind} of {date} to {target}: {title}"
+UNCONFIRMED = (
+    "the {kind} of {date} to {target} was claimed by a run that never recorded the outcome "
+    "(still running, or its record failed after sending): counted as sent, not sent again"
+)
+NOT_OURS = "#{number}: GitHub shows the bot's claim under {actual}, not the bot's own identity: announcing nothing"
+NOT_WIRED = "announcing needs the issue comments and an announcer, and this run was given neither"
+
+
+class Request(Protocol):
+    @property
+    def dry_run(self) -> bool: ...
+
+
+class PassView(Protocol):
+    """What the step reads of the pass (`bot.runner.Pass`): the outside world, templates, request, clock, stdout."""
+
+    @property
+    def services(self) -> Services: ...
+
+    @property
+    def renderer(self) -> Renderer: ...
+
+    @property
+    def request(self) -> Request: ...
+
+    @property
+    def clock(self) -> Callable[[], dt.datetime]: ...
+
+    @property
+    def out(self) -> Callable[[str], None]: ...
+
+
+class Announcements:
+    """One meeting's announcements in one pass; a failed target is logged, the others go on."""
+
+    def __init__(self, meeting: Meeting, run: PassView, say: Callable[[str], None]) -> None:
+        self.meeting, self.services, self.renderer = meeting, run.services, run.renderer
+        self.dry_run = run.request.dry_run
+        self.clock, self.out, self.say = run.clock, run.out, say
+        if run.services.comments is None or run.services.announcer is None:
+            raise ServiceError(NOT_WIRED)
+        self.comments: Comments = run.services.comments
+        self.announcer: Announcer = run.services.announcer
+        self.run = secrets.token_hex(8)  # tells this run's claims from a concurrent run's
+        self.failures: list[str] = []
+
+    def occurrence(self, occurrence: Occurrence, agenda: Agenda, existing: Existing) -> None:
+        """The kinds the occurrence's time calls for (created, reminder), with the agenda as it is now."""
+        issue = survivor(existing.issues)
+        if issue is None or issue.state != "open":
+            return
+        lnk = links(self.meeting, occurrence, existing, issue)
+        title = self.renderer.title(self.meeting, occurrence)  # never the live issue title: people can change it
+        ctx = build_context(self.meeting, occurrence, agenda, lnk, title)
+        for kind in announce.due_kinds(self.meeting, occurrence, self.clock()):
+            self._announce(issue, occurrence, kind, ctx)
+
+    def dropped(self, feeds: Mapping[str, str], keep: str | None) -> None:
+        """Cancellations: the bot's issues of future dates no longer on the schedule, once announced."""
+        if AnnounceKind.CANCELLED not in self.meeting.announce.on:
+            return
+        now = self.clock()
+        keys = self._unscheduled(now, feeds, keep)
+        if not keys:
+            return  # every day ahead has its meeting: nothing can have been dropped
+        since = (now - self._horizon()).astimezone(dt.timezone.utc)
+        for key, issues in sorted(self.services.issues.find(self.meeting.repo, keys, since).items()):
+            issue = survivor(issues)
+            occurrence = self._dropped(key, feeds) if issue is not None else None
+            if issue is None or occurrence is None or now >= occurrence.start:
+                continue
+            empty = Agenda(self.meeting.agenda.label)
+            title = self.renderer.title(self.meeting, occurrence)
+            ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), title)
+            self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
+
+    def _horizon(self) -> dt.timedelta:
+        """How far ahead an issue can exist: the widest creation window, and a day."""
+        return dt.timedelta(days=max(slot.create_days_before for slot in self.meeting.slots) + 1)
+
+    def _unscheduled(self, now: dt.datetime, feeds: Mapping[str, str], keep: str | None) -> tuple[str, ...]:
+        """The keys of the coming days that have no occurrence (any of them may have had one)."""
+        horizon = self._horizon()
+        scheduled = {o.key for o in occ_mod.occurrences(self.meeting, now, now + 2 * horizon, feeds)} | {keep}
+        today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
+        days = (today + dt.timedelta(days=n) for n in range(horizon.days + 1))
+        return tuple(key for key in (f"{self.meeting.id}/{day.isoformat()}" for day in days) if key not in scheduled)
+
+    def failure(self) -> ServiceError | None:
+        """The first failure of the pass (each was logged as it happened), or None."""
+        return ServiceError(self.failures[0]) if self.failures else None
+
+    def _fail(self, message: str) -> None:
+        log.warning("%s: %s", self.meeting.id, message)
+        self.failures.append(message)
+
+    def _dropped(self, key: str, feeds: Mapping[str, str]) -> Occurrence | None:
+        """The dropped occurrence as the schedule had it (its usual time, when the rule no longer says)."""
+        day = dt.date.fromisoformat(key.split("/", 1)[1])
+        try:
+            return occ_mod.occurrence_on(self.meeting, day, force=True, feeds=feeds)
+        except NoOccurrenceOn:
+            return None
+
+    def _announce(self, issue: IssueRecord, occurrence: Occurrence, kind: AnnounceKind, ctx: Context) -> None:
+        """Decide from the ledger, then (unless a dry run) claim, send and record."""
+        entries = self._ledger(issue, occurrence.key)
+        if kind is AnnounceKind.CANCELLED:
+            targets = announce.cancellation_targets(self.meeting, entries)
+        else:
+            targets = announce.unclaimed(self.meeting, kind, entries)
+        for target in announce.unconfirmed(entries, kind, self.meeting.announce.targets, self.run):
+            self.say(UNCONFIRMED.format(kind=kind.value, date=occurrence.date, target=target))
+        if not targets:
+            return
+        title = announce.title(self.meeting, kind, occurrence.date)
+        body = self.renderer.announcement(ctx, kind.value)
+        if self.dry_run:
+            for target in targets:
+                line = WOULD_ANNOUNCE.format(kind=kind.value, date=occurrence.date, target=target, title=title)
+                self._show(line, body)
+            return
+        targets = tuple(t for t in targets if self._usable(t))
+        if targets and self.clock() < occurrence.start:
+            claim = Claim(occurrence.key, kind, self.run, {t: State.CLAIMED for t in targets}, occurrence.extra)
+            self._claim_and_send(issue, occurrence, claim, title, body)
+
+    def _ledger(self, issue: IssueRecord, key: str) -> tuple[announce.Entry, ...]:
+        if issue.number == DRY_PLACEHOLDER_NUMBER:
+            return ()
+        return announce.ledger(self.comments.list(self.meeting.repo, issue.number), key)
+
+    def _usable(self, target: str) -> bool:
+        try:
+            self.announcer.check(target)
+        except ServiceError as exc:
+            self._fail(str(exc))
+            return False
+        return True
+
+    def _claim_and_send(self, issue: IssueRecord, occurrence: Occurrence, claim: Claim, title: str, body: str) -> None:
+        """Intent first, then read back who won, then send, then record the outcome in the same comment."""
+        repo, comments = self.meeting.repo, self.comments
+        comment = comments.add(repo, issue.number, announce.claim_body(claim))
+        if not comment.trusted:  # the ledger could not count this claim: take it back, send nothing
+            comments.delete(repo, issue.number, comment.id)
+            raise ServiceError(NOT_OURS.format(number=issue.number, actual=comment.author))
+        mine = announce.won(announce.ledger(comments.list(repo, issue.number), claim.key), claim)
+        if not mine:  # every target was another run's: take the claim back, leaving no trace
+            comments.delete(repo, issue.number, comment.id)
+            return
+        states = {target: State.LOST for target in claim.states}
+        for target in mine:
+            states[target] = self._send(occurrence, claim.kind, target, title, body)
+        comments.edit(repo, issue.number, comment.id, announce.claim_body(dataclasses.replace(claim, states=states)))
+
+    def _send(self, occurrence: Occurrence, kind: AnnounceKind, target: str, title: str, body: str) -> State:
+        if self.clock() >= occurrence.start:  # started during the run: never a late reminder
+            return State.FAILED
+        try:
+            self.announcer.send(target, title, body)
+        except ServiceError as exc:
+            self._fail(str(exc))
+            return State.FAILED
+        self.say(ANNOUNCED.format(kind=kind.value, date=occurrence.date, target=target))
+        return State.SENT
+
+    def _show(self, line: str, text: str) -> None:
+        self.say(line)
+        self.out(line)
+        self.out("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
