@@ -15,7 +15,7 @@ from dateutil.rrule import rrule, rrulestr
 
 from bot import model, recurrence
 from bot.model import (
-    AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
+    AfterConfig, AgendaConfig, ArchiveMode, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
     Problem, Slot,
 )
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
@@ -61,7 +61,7 @@ _ANY_START = dt.datetime(2000, 1, 3, 12)  # to check a rule whose start is itsel
 HACKMD_PERMISSIONS = ("owner", "signed_in", "guest")
 HACKMD_COMMENT_PERMISSIONS = ("disabled", "forbidden", "owners", "signed_in_users", "everyone")
 
-ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "calendar", "vars",
+ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "calendar", "after", "vars",
              "display_zones")
 SLOT_KEYS = ("timezone", "start", "rrule", "duration_minutes", "create_days_before", "skip_dates",
              "ics_url", "ics_match", "vars")
@@ -70,6 +70,9 @@ ISSUE_KEYS = ("template", "labels", "close_previous")
 NOTES_KEYS = ("provider", "template", "path", "hackmd_team", "hackmd_read_permission",
               "hackmd_write_permission", "hackmd_comment_permission")
 CALENDAR_KEYS = ("provider", "calendar_id", "template")
+AFTER_KEYS = ("close_issue", "archive", "archive_path", "after_hours", "carry_over", "action_items",
+              "remove_label")
+MAX_AFTER_HOURS = 24 * 30
 
 TemplateExists = Callable[[str], bool]
 
@@ -144,6 +147,7 @@ def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
         issue=_issue(root),
         notes=_notes(root),
         calendar=_calendar(root),
+        after=_after(root),
         vars=_vars(root),
         display_zones=_display_zones(root),
     )
@@ -345,6 +349,21 @@ def _calendar(root: Table) -> CalendarConfig:
     if provider is CalendarProvider.GOOGLE and "calendar_id" not in calendar.data:
         calendar.report("provider", REQUIRED_WHEN, other=calendar.name("calendar_id"), value=provider.value)
     return CalendarConfig(provider, calendar_id, calendar.string("template", default.template))
+
+
+def _after(root: Table) -> AfterConfig:
+    after, default = _section(root, "after", AFTER_KEYS), AfterConfig()
+    if after is None:
+        return default
+    return AfterConfig(
+        close_issue=after.boolean("close_issue", default.close_issue),
+        archive=ArchiveMode(after.choice("archive", _values(ArchiveMode), default.archive.value)),
+        archive_path=_template_text(after, "archive_path", default.archive_path),
+        after_hours=after.integer("after_hours", default.after_hours, 0, MAX_AFTER_HOURS),
+        carry_over=after.boolean("carry_over", default.carry_over),
+        action_items=after.boolean("action_items", default.action_items),
+        remove_label=after.boolean("remove_label", default.remove_label),
+    )
 
 
 def _values(enum: type[Enum]) -> tuple[str, ...]:

@@ -20,6 +20,8 @@ DEFAULT_EVENT_TEMPLATE = "event.txt.j2"
 DEFAULT_NOTES_PATH = "meetings/{{ date }}.md"
 DEFAULT_DURATION_MINUTES = 60
 DEFAULT_CREATE_DAYS_BEFORE = 7
+DEFAULT_ARCHIVE_PATH = "meetings/{{ date }}.md"
+DEFAULT_AFTER_HOURS = 24
 
 # Zones shown in the default issue's time table: the Americas, Europe, Africa, Asia, Oceania.
 DEFAULT_DISPLAY_ZONES = (
@@ -49,6 +51,12 @@ class NotesProvider(str, Enum):
 
 class CalendarProvider(str, Enum):
     GOOGLE = "google"
+    NONE = "none"
+
+
+class ArchiveMode(str, Enum):
+    PULL_REQUEST = "pull-request"
+    COMMIT = "commit"
     NONE = "none"
 
 
@@ -102,6 +110,19 @@ class CalendarConfig:
 
 
 @dataclass(frozen=True)
+class AfterConfig:
+    """`[after]`: what happens once an occurrence has ended (SPEC section 8)."""
+
+    close_issue: bool = True
+    archive: ArchiveMode = ArchiveMode.PULL_REQUEST
+    archive_path: str = DEFAULT_ARCHIVE_PATH
+    after_hours: int = DEFAULT_AFTER_HOURS
+    carry_over: bool = True
+    action_items: bool = True
+    remove_label: bool = False
+
+
+@dataclass(frozen=True)
 class Meeting:
     """One meeting file, validated."""
 
@@ -115,6 +136,7 @@ class Meeting:
     issue: IssueConfig = field(default_factory=IssueConfig)
     notes: NotesConfig = field(default_factory=NotesConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    after: AfterConfig = field(default_factory=AfterConfig)
     vars: Mapping[str, object] = field(default_factory=dict)
     display_zones: tuple[str, ...] = DEFAULT_DISPLAY_ZONES
 
@@ -168,6 +190,7 @@ class AgendaItem:
     labels: tuple[str, ...] = ()
     author: str | None = None
     updated_at: dt.datetime | None = None
+    first_appeared: dt.date | None = None  # the date of the earlier meeting whose agenda first had it
 
 
 @dataclass(frozen=True)

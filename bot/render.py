@@ -27,11 +27,11 @@ EMPTY_TITLE = "title renders to nothing; an issue needs a title"
 NO_REGION = "{kind} template has no agenda region ({start} ... {end}); the bot could not refresh the agenda"
 UNESCAPED = ("{kind} template places an agenda title without |{filter}: "
              "a title could then mention people or inject HTML")
-PATH_EMPTY = "notes.path renders to an empty path"
-PATH_ABSOLUTE = "notes.path must be relative to the repository, not {path!r}"
-PATH_BACKSLASH = "notes.path must separate folders with /, not a backslash: {path!r}"
-PATH_PARTS = "notes.path must not have empty, '.' or '..' parts: {path!r}"
-PATH_CONTROL = "notes.path must be one line without control characters: {path!r}"
+PATH_EMPTY = "{setting} renders to an empty path"
+PATH_ABSOLUTE = "{setting} must be relative to the repository, not {path!r}"
+PATH_BACKSLASH = "{setting} must separate folders with /, not a backslash: {path!r}"
+PATH_PARTS = "{setting} must not have empty, '.' or '..' parts: {path!r}"
+PATH_CONTROL = "{setting} must be one line without control characters: {path!r}"
 
 STRING_TEMPLATE = "<string>"
 
@@ -98,7 +98,9 @@ class Context(Mapping[str, object]):
     - `occurrence`: start, end (aware, in the meeting's zone), start_utc, end_utc, timezone, date,
       key, extra.  `title`: the issue title.  `vars`: the meeting's vars, the slot's over them.
     - `agenda`: label, orgs, repos, empty, items, groups; a group has repo and items; an item has
-      repo, number, title, url, is_pull_request, labels, author (GitHub text: place it with |md).
+      repo, number, title, url, is_pull_request, labels, author (GitHub text: place it with |md), and
+      first_appeared (the date of the earlier meeting whose agenda first had it, or None).
+    - `action_items`: the open task lines ("- [ ] ...") of the previous meeting's notes, as written there.
     - `links`: issue, notes, calendar, join; each a URL or None.
     - `times`: a row per display zone: zone, label, start_local, end_local, day_shift, abbreviation.
     - `world_clock_url`: a timeanddate.com link.  `markers`: agenda_start, agenda_end, links_start,
@@ -127,7 +129,8 @@ def default_templates_dir() -> Path:
 
 
 def build_context(
-    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str | None = None
+    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str | None = None,
+    action_items: tuple[str, ...] = (),
 ) -> Context:
     """Everything a template may read; `calendar` and `join` links default to vars calendar_url, join_url."""
     variables = {**meeting.vars, **occurrence.vars}
@@ -140,6 +143,7 @@ def build_context(
         "times": timefmt.time_table(occurrence, meeting.display_zones),
         "world_clock_url": timefmt.world_clock_url(occurrence, title),
         "markers": _marker_view(occurrence),
+        "action_items": action_items,
     }
     return Context(meeting, occurrence, MappingProxyType(values))
 
@@ -249,12 +253,12 @@ class Renderer:
     def event(self, ctx: Context) -> str:
         return self._file(ctx.meeting.calendar.template, ctx.values)
 
-    def path(self, template_str: str, ctx: Context) -> str:
-        """The notes file's path in the repository, checked to stay inside it."""
-        path = self._inline(template_str, ctx.values, ctx.meeting, ("notes", "path"))
+    def path(self, template_str: str, ctx: Context, where: tuple[str, str] = ("notes", "path")) -> str:
+        """A file's path in the repository (notes.path, after.archive_path), checked to stay inside it."""
+        path = self._inline(template_str, ctx.values, ctx.meeting, where)
         problem = path_problem(path)
         if problem:
-            raise RenderError(*_setting(ctx.meeting, ("notes", "path")), problem.format(path=path))
+            raise RenderError(*_setting(ctx.meeting, where), problem.format(path=path, setting=".".join(where)))
         return path
 
     def render_string(self, src: str, ctx: Mapping[str, object]) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import markers
-from bot.model import Agenda, AgendaGroup, AgendaItem, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem
+from bot.model import Agenda, ArchiveMode, AgendaGroup, AgendaItem, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem
 from bot.render import (
     NO_REGION,
     SAMPLE_MENTION,
@@ -41,6 +41,8 @@ class TemplateCheck:
             self._event(ctx)
         if self.meeting.notes.provider is NotesProvider.REPO:
             self._attempt(lambda: self.renderer.path(self.meeting.notes.path, ctx))
+        if self.meeting.notes.provider is NotesProvider.HACKMD and self.meeting.after.archive is not ArchiveMode.NONE:
+            self._attempt(lambda: self.renderer.path(self.meeting.after.archive_path, ctx, ("after", "archive_path")))
         return self.problems
 
     def _attempt(self, render):

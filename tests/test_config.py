@@ -704,3 +704,30 @@ def test_a_rule_that_repeats_more_often_than_daily_is_refused_before_expansion(t
 def test_one_time_a_day_by_byhour_is_daily_enough(tmp_path):
     meeting, problems = load(tmp_path, edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', 'rrule = "FREQ=DAILY;BYHOUR=9;BYMINUTE=30"'))
     assert problems == [] and meeting is not None
+
+
+def test_after_defaults_follow_the_spec(tmp_path):
+    after = meeting_of(tmp_path, VALID).after
+    assert after == model.AfterConfig(True, model.ArchiveMode.PULL_REQUEST, "meetings/{{ date }}.md", 24, True, True, False)
+
+
+def test_after_table_is_read(tmp_path):
+    text = VALID + (
+        '[after]\nclose_issue = false\narchive = "commit"\narchive_path = "minutes/{{ date }}.md"\n'
+        "after_hours = 2\ncarry_over = false\naction_items = false\nremove_label = true\n"
+    )
+    after = meeting_of(tmp_path, text).after
+    assert after == model.AfterConfig(False, model.ArchiveMode.COMMIT, "minutes/{{ date }}.md", 2, False, False, True)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('archive = "email"', tomlines.BAD_CHOICE.format(key="after.archive", choices="pull-request, commit, none")),
+    ("after_hours = -1", tomlines.OUT_OF_RANGE.format(key="after.after_hours", low=0, high=config.MAX_AFTER_HOURS)),
+    ('remove_label = "yes"', tomlines.MUST_BE_BOOLEAN.format(key="after.remove_label")),
+    ("archive_later = true", None),
+])
+def test_after_table_problems(tmp_path, line, message):
+    text = VALID + f"[after]\n{line}\n"
+    found_line, found = problem_of(tmp_path, text)
+    assert found_line == line_of(text, line)
+    assert found == message if message else "archive_later" in found

@@ -37,7 +37,7 @@ REFERENCE_ITEMS = (
 )
 CONTEXT_KEYS = {
     "meeting", "name", "date", "occurrence", "title", "agenda", "links", "vars", "times",
-    "world_clock_url", "markers",
+    "world_clock_url", "markers", "action_items",
 }
 
 
@@ -269,7 +269,7 @@ def test_notes_path_must_stay_inside_the_repository(tmp_path, template, message)
     meeting = make_meeting(source=meeting_file(tmp_path, "t"))
     with pytest.raises(RenderError) as caught:
         Renderer().path(template, build_context(meeting, occurrence(), agenda(), Links()))
-    assert caught.value.message.startswith(message.split("{")[0])
+    assert caught.value.message.startswith(message.split("{path")[0].format(setting="notes.path"))
     assert caught.value.line == 6 and caught.value.template == str(meeting.source)
 
 
@@ -498,3 +498,23 @@ def test_meeting_source_that_cannot_be_read_reports_line_one(tmp_path):
 def test_templates_cannot_change_anything(source):
     with pytest.raises(RenderError):
         Renderer().render_string(source, context())
+
+
+def test_notes_gain_the_action_items_section_only_when_there_are_some():
+    plain = Renderer().notes(context())
+    assert "Action items from the previous meeting" not in plain
+    ctx = build_context(make_meeting(), occurrence(), agenda(), Links(ISSUE_URL), action_items=("- [ ] Ship it (@a)",))
+    lines = Renderer().notes(ctx).splitlines()
+    at = lines.index("## Action items from the previous meeting")
+    assert lines[at - 2 : at + 3] == ["## Present", "", "## Action items from the previous meeting", "", "- [ ] Ship it (@a)"]
+    assert headings(lines) == [*headings(reference_lines())[:3], "## Action items from the previous meeting",
+                               *headings(reference_lines())[3:]]
+
+
+def test_a_carried_over_item_is_marked_with_its_first_date():
+    carried = AgendaItem(MEETING_REPO, 7, "Old topic", f"https://github.com/{MEETING_REPO}/issues/7",
+                         first_appeared=dt.date(2023, 8, 28))
+    ctx = build_context(make_meeting(), occurrence(), Agenda("security-agenda", groups=(AgendaGroup(MEETING_REPO, (carried,)),)),
+                        Links(ISSUE_URL))
+    line = f"* Old topic [#7](https://github.com/{MEETING_REPO}/issues/7) *(carried over from 2023-08-28)*"
+    assert line in Renderer().notes(ctx).splitlines() and line in Renderer().issue(ctx).splitlines()
