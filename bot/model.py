@@ -244,6 +244,7 @@ class IssueRecord:
     author: str | None = None
     created_at: dt.datetime | None = None
     trusted: bool = True  # written by a maintainer or an app, not by just anyone who can open an issue
+    state_reason: str | None = None  # GitHub's: "completed", "not_planned", "reopened" (a human reopened it)
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,17 @@ class NotesRecord:
     content: str
     ref: str  # repo provider: the path; hackmd: the note id
     version: str | None = None  # repo provider: the blob sha
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """Where an occurrence's notes were archived: the bot's pull request, or the committed file."""
+
+    url: str  # the pull request's or the file's web URL
+    state: str  # "open", "closed" or "merged" (a pull request), "committed" (a file on the default branch)
+    content: str | None = None  # the archived file as it is on the pull request's branch (None: not there)
+    version: str | None = None  # its blob sha
+    number: int | None = None  # the pull request's number
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ def _record(issue, me: str | None) -> IssueRecord:
         author=author,
         created_at=issue.created_at,
         trusted=same(author, me),
+        state_reason=issue.state_reason,
     )
 
 
