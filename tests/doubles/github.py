@@ -48,6 +48,7 @@ from tests.doubles.github_endpoints import (
     Installation,
     Route,
 )
+from tests.doubles.github_pulls import PULL_ROUTES, Pulls
 from tests.doubles.github_state import ApiError, GitHubState, git_blob_sha, not_found
 from tests.doubles.http import HTTPDouble, Raw, Request, Response
 
@@ -66,7 +67,10 @@ BAD_GATEWAY_PAGE = (
 )
 
 
-class GitHubDouble(Endpoints, HTTPDouble):
+ALL_ROUTES = [*ROUTES, *PULL_ROUTES]
+
+
+class GitHubDouble(Pulls, Endpoints, HTTPDouble):
     """The GitHub REST API double; see the module docstring and README.md."""
 
     def __init__(
@@ -165,7 +169,7 @@ class GitHubDouble(Endpoints, HTTPDouble):
         if not request.raw_path.startswith(self.prefix + "/"):
             return None, {}
         path = request.raw_path[len(self.prefix) :]
-        for candidate in ROUTES:
+        for candidate in ALL_ROUTES:
             match = candidate.pattern.fullmatch(path)
             if match and candidate.method == request.method:
                 return candidate, {k: urllib.parse.unquote(v) for k, v in match.groupdict().items()}
