@@ -14,6 +14,11 @@ from bot import markers
 from bot.model import Agenda, AgendaGroup
 
 TAG_LINE = "###### tags: `{tag}`"  # the line HackMD reads tags from, as the bot adds it
+TAG = "meeting-bot-{name}"  # the tag the HackMD store gives an occurrence's note (bot.adapters.hackmd.note_tag)
+
+
+def hackmd_tag(key: str) -> str:
+    return TAG.format(name=key.replace("/", "-"))
 ACTION_HEADING = re.compile(r"^(?P<level>#{1,6})[ \t]+action items\b.*$", re.IGNORECASE)
 HEADING = re.compile(r"^(?P<level>#{1,6})[ \t]")
 OPEN_TASK = re.compile(r"^[ \t]{0,3}[-*+][ \t]+\[ \][ \t]+\S.*$")

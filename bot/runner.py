@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
+from bot.after_step import AfterStep, Lookup, carried_over, ended_occurrences, lookup, previous_action_items
 from bot.logs import LOGGER
 from bot.apply import Applier, DryApplier
 from bot.model import Agenda, EventRecord, Meeting, Occurrence
@@ -124,19 +125,25 @@ def _run(meeting, services, renderer, request, clock, out, say) -> None:
     now = clock()
     feeds = fetch_feeds(meeting, services)
     occurrence = _select(meeting, request, now, feeds, say)
-    if occurrence is None:
-        _sweep_idle(meeting, services, request, now, feeds, out, say)  # a skipped date still loses its event
-        return
-    if occ_mod.has_started(occurrence, now):
-        say(STARTED.format(date=occurrence.date.isoformat()))
+    step = AfterStep(meeting, services, renderer, request.dry_run, out, say)
+    ended = ended_occurrences(meeting, now, feeds, request.date, request.force)
+    if occurrence is None or occ_mod.has_started(occurrence, now):
+        if occurrence is not None and occurrence not in ended:
+            say(STARTED.format(date=occurrence.date.isoformat()))
+        step.run(now, feeds, ended)  # after the meeting: its steps, and cancellations
+        if occurrence is None:
+            _sweep_idle(meeting, services, request, now, feeds, out, say)  # a skipped date still loses its event
         return
     previous = occ_mod.previous_occurrence(meeting, occurrence, feeds)
     options = Options(force=request.force, previous_started=bool(previous and occ_mod.has_started(previous, now)))
     agenda = services.agenda.collect(meeting)
     for warning in agenda.warnings:
         log.warning("%s: %s", meeting.id, warning)
-    reader = _Reader(meeting, occurrence, previous, services, renderer, now)
+    reader = _Reader(meeting, occurrence, previous, services, renderer, now, lookup(meeting, ended, now))
     existing = reader.read(agenda)
+    agenda = carried_over(meeting, agenda, previous, existing.previous)
+    if step.cancel_empty(occurrence, survivor(existing.issues), existing.events, agenda.empty, request.force):
+        return
     applier = _applier(meeting, services, request, out, say, reader)
     applier = _BeforeStart(applier, clock, occurrence)
     options = dataclasses.replace(options, calendar=reader.calendar_error is None)
@@ -145,6 +152,13 @@ def _run(meeting, services, renderer, request, clock, out, say) -> None:
         if reader.calendar_error is not None:
             raise reader.calendar_error  # the issue and notes are done; the next run completes the event
         _sweep(meeting, occurrence, reader, now, feeds, applier, existing)  # a dry run shows what it would cancel
+    step.run(now, feeds, ended, found=_as_left(reader.found, existing))
+
+
+def _as_left(found: Mapping, existing: Existing) -> dict:
+    """The listing with the issues as this pass left them (the previous one may have been closed)."""
+    left = {i.number: i for i in (*existing.issues, *((existing.previous,) if existing.previous else ()))}
+    return {key: tuple(left.get(i.number, i) for i in issues) for key, issues in found.items()}
 
 
 def _applier(meeting, services, request, out, say, reader):
@@ -238,25 +252,47 @@ class _BeforeStart:
 class _Reader:
     """Reads what exists of one occurrence's artifacts."""
 
-    def __init__(self, meeting, occurrence, previous, services: Services, renderer: Renderer, now) -> None:
+    def __init__(self, meeting, occurrence, previous, services: Services, renderer: Renderer, now,
+                 after: Lookup) -> None:
         self.meeting, self.occurrence, self.previous = meeting, occurrence, previous
-        self.services, self.renderer, self.now = services, renderer, now
+        self.services, self.renderer, self.now, self.after = services, renderer, now, after
         self.notes_store = services.notes(meeting)
         self.calendar: Calendar | None = None
         self.calendar_error: ServiceError | None = None
         self._future = None
+        self._action_items: tuple[str, ...] | None = None
+        self.found: Mapping = {}  # every issue the listing saw for the after-meeting step
 
     def keys(self) -> tuple[str, ...]:
-        if self.previous is not None and self.meeting.issue.close_previous:
-            return (self.occurrence.key, self.previous.key)
-        return (self.occurrence.key,)
+        keys = [self.occurrence.key, *self.after.keys]
+        after = self.meeting.after
+        if self.previous is not None and (self.meeting.issue.close_previous or after.carry_over or after.action_items):
+            keys.append(self.previous.key)
+        return tuple(dict.fromkeys(keys))
+
+    def _bounds(self) -> dict:
+        """The previous occurrence's issue is looked for only from just before its window, unless it
+        is to be closed (close_previous looks as far back as ever)."""
+        bounds = dict(self.after.bounds)
+        if self.previous is not None and not self.meeting.issue.close_previous:
+            bounds.setdefault(self.previous.key, (self.previous.window_opens - dt.timedelta(days=1)).astimezone(dt.timezone.utc))
+        return bounds
 
     def issues(self):
         earliest = min(o.window_opens for o in (self.occurrence, self.previous) if o is not None)
         since = min(earliest, self.now) - dt.timedelta(days=SEARCH_HORIZON_DAYS)
-        found = self.services.issues.find(self.meeting.repo, self.keys(), since.astimezone(dt.timezone.utc))
+        since = min(since.astimezone(dt.timezone.utc), self.after.since)
+        found = self.services.issues.find(self.meeting.repo, self.keys(), since, self._bounds(), self.after.scan)
+        self.found = found
         previous = found.get(self.previous.key, ()) if self.previous is not None else ()
         return found.get(self.occurrence.key, ()), survivor(previous)
+
+    def action_items(self, previous_issue) -> tuple[str, ...]:
+        """The previous notes' open action items, read once a pass, only while the notes are still to be made."""
+        if self._action_items is None:
+            self._action_items = previous_action_items(
+                self.meeting, self.services, self.renderer, self.previous, previous_issue)
+        return self._action_items
 
     def notes_url(self, ref: str) -> str | None:
         return self.notes_store.url_for(self.meeting, ref) if self.notes_store else None
@@ -276,6 +312,8 @@ class _Reader:
             ref = notes_ref(self.meeting, self.occurrence, self.renderer, ctx, issue)
             record = self.notes_store.find(self.meeting, ref, self.occurrence.key)
             existing = dataclasses.replace(existing, notes=record, notes_url=self.notes_url(ref))
+            if record is None and not (agenda.empty and self.meeting.agenda.skip_if_empty):
+                existing = dataclasses.replace(existing, action_items=self.action_items(previous))
         return dataclasses.replace(existing, events=self._events())
 
     def _events(self):

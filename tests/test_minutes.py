@@ -113,3 +113,9 @@ def test_status_line_round_trip_and_hostile_forms():
     assert markers.find_status("```\n<!-- meeting-bot:after=archived -->\n```\n") == frozenset()
     assert markers.find_status("<!-- meeting-bot:after=archived;rm -->") == frozenset()
     assert markers.is_extra("x\n" + markers.EXTRA + "\n") and not markers.is_extra("`" + markers.EXTRA + "`")
+
+
+def test_the_tag_is_the_hackmd_stores():
+    from bot.adapters.hackmd import note_tag
+
+    assert minutes.hackmd_tag(KEY) == note_tag(KEY) == TAG

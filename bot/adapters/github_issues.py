@@ -34,6 +34,19 @@ def _record(issue, me: str | None) -> IssueRecord:
     )
 
 
+def _stop_at(found: Mapping[str, list[IssueRecord]], limits: Mapping[str, dt.datetime], scan) -> dt.datetime:
+    """How far back the listing still has to go for the keys (and the scan)."""
+    lows = [scan[1]] if scan else []
+    for key, limit in limits.items():
+        dates = [r.created_at for r in found[key] if r.created_at]
+        lows.append(max(limit, min(dates) - RACE_WINDOW) if dates else limit)
+    return min(lows)
+
+
+def _scanned(key: str | None, record: IssueRecord, scan) -> bool:
+    return bool(scan and key and key.startswith(scan[0]) and record.created_at and record.created_at >= scan[1])
+
+
 class GitHubIssues:
     """Meeting issues in one or more repositories, each through the client of its owner's installation."""
 
@@ -50,32 +63,41 @@ class GitHubIssues:
     def _repo(self, repo: str):
         return self._clients.for_repo(repo).withLazy(True).get_repo(repo)  # made without a GET
 
-    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+    def find(
+        self,
+        repo: str,
+        keys: tuple[str, ...],
+        since: dt.datetime,
+        bounds: Mapping[str, dt.datetime] | None = None,
+        scan: tuple[str, dt.datetime] | None = None,
+    ) -> Mapping[str, tuple[IssueRecord, ...]]:
         """Newest first through the listing (not the search index, which lags).
 
-        Stops at `since`, or, once every key is found, a race window before the oldest found: a
-        duplicate from a race is made within seconds of the first, so nothing older can carry a key.
+        A key is looked for down to its bound (`since` unless `bounds` gives a later one) or, once
+        found, a race window before the oldest copy: a duplicate from a race is made within seconds
+        of the first, so nothing older can carry it. `scan` = (prefix, moment) also collects every
+        key starting with the prefix on issues made since the moment (the meeting's other issues).
         Only issues the bot's own identity opened count; anyone can copy a key into an issue.
         """
         me = self._me(repo)
-        found = self._calls(f"listing issues of {repo}", lambda: self._scan(repo, keys, since, me))
+        limits = {key: max(since, (bounds or {}).get(key, since)) for key in keys}
+        found = self._calls(f"listing issues of {repo}", lambda: self._scan(repo, limits, since, me, scan))
         return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
 
-    def _scan(self, repo: str, keys: tuple[str, ...], since: dt.datetime, me: str | None) -> dict[str, list[IssueRecord]]:
+    def _scan(self, repo: str, limits: Mapping[str, dt.datetime], since: dt.datetime, me: str | None,
+              scan: tuple[str, dt.datetime] | None) -> dict[str, list[IssueRecord]]:
         """One pass over the listing, from its first page (a failed page repeats the whole read)."""
-        found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
-        stop_at = since
+        found: dict[str, list[IssueRecord]] = {key: [] for key in limits}
         listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
         for issue in listing:
             record = _record(issue, me)
-            if record.created_at and record.created_at < stop_at:
+            if record.created_at and record.created_at < _stop_at(found, limits, scan):
                 break
+            if not record.trusted:
+                continue  # an outsider's copy of a key neither counts nor stops the listing
             key = markers.find_key(record.body)
-            if key in found and record.trusted:
-                found[key].append(record)
-            if all(found.values()):
-                oldest = min(r.created_at or stop_at for records in found.values() for r in records)
-                stop_at = max(stop_at, oldest - RACE_WINDOW)
+            if key in found or _scanned(key, record, scan):
+                found.setdefault(key, []).append(record)
         return found
 
     def access(self, repo: str) -> Access | None:

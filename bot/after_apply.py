@@ -1,0 +1,156 @@
+"""Carries out the after-meeting actions through the ports, or prints them; each returns what it left."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from bot import after, markers
+from bot.after import (
+    CloseMeeting, CommitArchive, Ended, OpenArchive, RecordSteps, RemoveLabels, UpdateArchive,
+)
+from bot.apply import CANCELLED_EVENT, DRY_CANCEL_EVENT
+from bot.model import ArchiveRecord, Meeting
+from bot.plan import CancelEvent
+from bot.ports import AfterStore, Calendar, Forbidden, IssueStore
+
+REMOVED_LABELS = "removed the label {label!r} from {count} item(s) of the final agenda"
+LABEL_REFUSED = (
+    "{repo}: GitHub refused to remove the label {label!r} (403); give the credentials Issues: write "
+    "there. Not tried again for this meeting"
+)
+OPENED_ARCHIVE = "opened the archive pull request {url}"
+UPDATED_ARCHIVE = "updated the archived notes in {url}"
+COMMITTED_ARCHIVE = "archived the notes in {url}"
+RECORDED = "#{number} records: {steps}"
+CLOSED = "closed #{number} as {reason}"
+
+DRY_REMOVE_LABELS = "would remove the label {label!r} from {items}"
+DRY_OPEN_ARCHIVE = "would open a pull request in {repo} from the branch {branch}, adding {path}:"
+DRY_UPDATE_ARCHIVE = "would update {path} on the branch {branch}:"
+DRY_COMMIT_ARCHIVE = "would commit {path} to {repo}:"
+DRY_RECORD = "would record in #{number}: {steps}"
+DRY_CLOSE = "would close #{number} as {reason} with the comment: {comment}"
+DRY_PULL_URL = "https://github.com/{repo}/pull/(new)"
+
+
+class AfterApplier:
+    """The real writes, one report line each."""
+
+    writes = True
+
+    def __init__(self, issues: IssueStore, store: AfterStore | None, calendar: Callable[[], Calendar | None],
+                 report: Callable[[str], None]) -> None:
+        self.issues, self.store, self.calendar, self.report = issues, store, calendar, report
+
+    def apply(self, meeting: Meeting, action, ended: Ended | None) -> Ended | None:
+        if isinstance(action, RemoveLabels):
+            return self._remove_labels(meeting, action, ended)
+        if isinstance(action, OpenArchive):
+            record = self.store.open_archive(action.repo, action.branch, action.path, action.content,
+                                             action.message, action.title, action.body)
+            self.report(OPENED_ARCHIVE.format(url=record.url))
+            return dataclasses.replace(ended, archive=record)
+        if isinstance(action, UpdateArchive):
+            self.store.update_archive(action.repo, action.branch, action.path, action.content, action.message,
+                                      action.version)
+            self.report(UPDATED_ARCHIVE.format(url=ended.archive.url))
+            return dataclasses.replace(ended, archive=dataclasses.replace(ended.archive, content=action.content))
+        if isinstance(action, CommitArchive):
+            record = self.store.commit_archive(action.repo, action.path, action.content, action.message)
+            self.report(COMMITTED_ARCHIVE.format(url=record.url))
+            ended = dataclasses.replace(ended, archive=record)
+            return self._record(RecordSteps(action.repo, action.number, frozenset({after.ARCHIVED})), ended)
+        if isinstance(action, RecordSteps):
+            return self._record(action, ended)
+        if isinstance(action, CloseMeeting):
+            author = ended.issue.author if ended is not None and ended.issue is not None else None
+            marker = after.COMMENT_MARKER.format(kind=action.kind)
+            self.store.close_meeting(action.repo, action.number, action.comment, marker, action.reason, author)
+            self.report(CLOSED.format(number=action.number, reason=action.reason))
+            return _fresh(self.issues, ended, action.repo, action.number)
+        return self._cancel_event(action, ended)
+
+    def _cancel_event(self, action: CancelEvent, ended: Ended | None) -> Ended | None:
+        calendar = self.calendar()
+        if calendar is not None:
+            calendar.cancel(action.calendar_id, action.event_id)
+            self.report(CANCELLED_EVENT.format(id=action.event_id, why=action.why))
+        return ended
+
+    def _record(self, action: RecordSteps, ended: Ended | None) -> Ended | None:
+        self.store.record_steps(action.repo, action.number, action.steps)
+        self.report(RECORDED.format(number=action.number, steps=", ".join(sorted(action.steps))))
+        return _fresh(self.issues, ended, action.repo, action.number)
+
+    def _remove_labels(self, meeting: Meeting, action: RemoveLabels, ended: Ended) -> Ended:
+        """Each item once; a repository that refuses is reported once and recorded, so never tried again."""
+        refused: set[str] = set()
+        removed = 0
+        for repo, number in action.items:
+            if repo.casefold() in {r.casefold() for r in refused}:
+                continue
+            try:
+                self.store.remove_label(repo, number, action.label)
+                removed += 1
+            except Forbidden:
+                refused.add(repo)
+                self.report(LABEL_REFUSED.format(repo=repo, label=action.label))
+        if removed:
+            self.report(REMOVED_LABELS.format(label=action.label, count=removed))
+        steps = frozenset({after.LABELS} | {after.REFUSED.format(repo=repo) for repo in refused})
+        return self._record(RecordSteps(action.repo, action.number, steps), ended)
+
+
+def _fresh(issues: IssueStore, ended: Ended | None, repo: str, number: int) -> Ended | None:
+    if ended is None or ended.issue is None or ended.issue.number != number:
+        return ended
+    return dataclasses.replace(ended, issue=issues.get(repo, number))
+
+
+class DryAfterApplier:
+    """Prints each action with what it would write, sends nothing, and imagines the result."""
+
+    writes = False
+
+    def __init__(self, print_: Callable[[str], None], report: Callable[[str], None]) -> None:
+        self.print, self.report = print_, report
+
+    def _show(self, line: str, text: str | None = None) -> None:
+        self.report(line)
+        self.print(line)
+        if text is not None:
+            self.print("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
+
+    def apply(self, meeting: Meeting, action, ended: Ended | None) -> Ended | None:
+        if isinstance(action, RemoveLabels):
+            items = ", ".join(f"{repo}#{number}" for repo, number in action.items) or "no item"
+            self._show(DRY_REMOVE_LABELS.format(label=action.label, items=items))
+            return _imagine_steps(ended, frozenset({after.LABELS}))
+        if isinstance(action, OpenArchive):
+            self._show(DRY_OPEN_ARCHIVE.format(repo=action.repo, branch=action.branch, path=action.path), action.content)
+            record = ArchiveRecord(DRY_PULL_URL.format(repo=action.repo), "open", action.content)
+            return dataclasses.replace(ended, archive=record)
+        if isinstance(action, UpdateArchive):
+            self._show(DRY_UPDATE_ARCHIVE.format(path=action.path, branch=action.branch), action.content)
+            return dataclasses.replace(ended, archive=dataclasses.replace(ended.archive, content=action.content))
+        if isinstance(action, CommitArchive):
+            self._show(DRY_COMMIT_ARCHIVE.format(path=action.path, repo=action.repo), action.content)
+            return _imagine_steps(ended, frozenset({after.ARCHIVED}))
+        if isinstance(action, RecordSteps):
+            self._show(DRY_RECORD.format(number=action.number, steps=", ".join(sorted(action.steps))))
+            return _imagine_steps(ended, action.steps)
+        if isinstance(action, CloseMeeting):
+            self._show(DRY_CLOSE.format(number=action.number, reason=action.reason, comment=action.comment))
+            if ended is not None and ended.issue is not None:
+                return dataclasses.replace(ended, issue=dataclasses.replace(ended.issue, state="closed"))
+            return ended
+        self._show(DRY_CANCEL_EVENT.format(id=action.event_id, why=action.why))
+        return ended
+
+
+def _imagine_steps(ended: Ended | None, steps: frozenset[str]) -> Ended | None:
+    if ended is None or ended.issue is None:
+        return ended
+    body = markers.with_status(ended.issue.body, markers.find_status(ended.issue.body) | steps)
+    return dataclasses.replace(ended, issue=dataclasses.replace(ended.issue, body=body))
