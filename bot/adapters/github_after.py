@@ -116,15 +116,27 @@ class GitHubAfter:
 
     def close_meeting(self, repo: str, number: int, comment: str, marker: str, reason: str,
                       author: str | None) -> None:
-        """One comment carrying `marker` by the bot's identity (a run that died after it does not
-        comment twice), then the close with GitHub's `state_reason`."""
+        """One comment carrying `marker` by the bot's identity, then the close with GitHub's `state_reason`.
+
+        A run that died after commenting does not comment again; when two runs commented at the
+        same moment, each sees both afterwards and the younger one goes, so the oldest stays.
+        """
         with self._errors(f"closing {repo}#{number}"):
             issue = self._repo(repo).get_issue(number)
-            said = any(c.user is not None and c.user.login == author and marker in (c.body or "")
-                       for c in issue.get_comments())
-            if not said:
+            if not self._ours(issue, marker, author):
                 issue.create_comment(comment)
+                for younger in self._ours(issue, marker, author)[1:]:
+                    try:
+                        younger.delete()
+                    except github.UnknownObjectException:
+                        pass  # the other run removed it first
             issue.edit(state="closed", state_reason=reason)
+
+    @staticmethod
+    def _ours(issue, marker: str, author: str | None) -> list:
+        found = [c for c in issue.get_comments()
+                 if author is not None and c.user is not None and c.user.login == author and marker in (c.body or "")]
+        return sorted(found, key=lambda c: c.id)
 
     def record_steps(self, repo: str, number: int, steps: frozenset[str]) -> None:
         """Add `steps` to the issue's status line, read again just before, so other edits are kept."""

@@ -1,4 +1,4 @@
-"""Pull requests and git references in the GitHub double: routes, handlers, shapes and test helpers.
+"""Pull requests, git references and comment deletion in the GitHub double: routes, handlers, shapes and test helpers.
 
 A pull request is an issue of its repository with ``pull_request`` set (one numbering, as on
 GitHub), a ``head`` and a ``base`` branch. Mixed into :class:`tests.doubles.github.GitHubDouble`
@@ -22,6 +22,7 @@ PULL_ROUTES = [
     Route("POST", REPO + "/pulls", "create_pull"),
     Route("GET", PULL, "get_pull"),
     Route("PATCH", PULL, "update_pull"),
+    Route("DELETE", REPO + "/issues/comments/{comment_id}", "delete_comment"),
 ]
 REF_EXISTS = "Reference already exists"
 PULL_EXISTS = "A pull request already exists for {owner}:{head}."
@@ -164,6 +165,17 @@ class Pulls:
                 "commits": 1, "additions": 1, "deletions": 0, "changed_files": 1,
             }
         return shape
+
+    # =============================================================== comments
+    def _delete_comment(self, request: Request, principal: Any, owner: str, repo: str, comment_id: str) -> Response:
+        """``DELETE .../issues/comments/{id}``: 204."""
+        found = self._writable(principal, owner, repo)
+        for issue in found.issues.values():
+            for comment in issue.comments:
+                if str(comment.id) == comment_id:
+                    issue.comments.remove(comment)
+                    return Response(204, None)
+        raise not_found()
 
     # =============================================================== test API
     def pulls(self, repo: str) -> list[dict[str, Any]]:
