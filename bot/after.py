@@ -35,7 +35,7 @@ ARCHIVE_TITLE = "Minutes: {title}"
 ARCHIVE_BODY = (
     "The notes of {title}, as they are in HackMD: {url}\n\n"
     "meeting-bot updates this pull request while it is open and the note changes; merge it to keep "
-    "the minutes, or close it to leave them out.\n"
+    "the minutes, or close it to leave them out. (meeting-bot, {key})\n"
 )
 NOTE_GONE = "{date}: the HackMD note is gone, so there is nothing to archive"
 ARCHIVE_IN_THE_WAY = "{path}: a file is already there, so the notes of {date} are not archived over it"
@@ -220,7 +220,7 @@ def _plan_archive(meeting: Meeting, ended: Ended, tag: str, notices: list[str]) 
         return [CommitArchive(meeting.repo, issue.number, path, content, ARCHIVE_MESSAGE.format(title=ended.title))]
     name = branch(ended.occurrence)
     if archive is None:
-        body = ARCHIVE_BODY.format(title=ended.title, url=ended.note.url) + markers.make_key(ended.occurrence.key) + "\n"
+        body = ARCHIVE_BODY.format(title=ended.title, url=ended.note.url, key=ended.occurrence.key)
         title = ARCHIVE_TITLE.format(title=ended.title)
         return [OpenArchive(meeting.repo, name, path, content, ARCHIVE_MESSAGE.format(title=ended.title), title, body)]
     if archive.content != content:

@@ -250,6 +250,7 @@ def _item_json(item: AgendaItem) -> dict:
         "labels": list(item.labels),
         "author": item.author,
         "updated_at": _utc(item.updated_at),
+        "first_appeared": item.first_appeared.isoformat() if item.first_appeared else None,
     }
 
 
@@ -257,7 +258,8 @@ def agenda_json(agenda: Agenda) -> str:
     """The agenda as one JSON object, keys in this documented order, items sorted like the groups.
 
     {"label", "orgs", "repos", "items": [{"repo", "number", "title", "url", "is_pull_request",
-    "labels", "author", "updated_at" (ISO 8601 UTC ending in Z, or null)}], "warnings": [...],
+    "labels", "author", "updated_at" (ISO 8601 UTC ending in Z, or null), "first_appeared" (the
+    date, YYYY-MM-DD, of the earlier meeting whose agenda first had the item, or null)}], "warnings": [...],
     "withheld" (how many items were left out for coming from a less visible repository)}.
     Titles are raw: escaping is the consumer's business.
     """

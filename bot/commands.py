@@ -91,13 +91,34 @@ def cmd_agenda(ctx: Context) -> int:
     meetings, _ = ctx.load()
     (meeting,) = ctx.select(meetings, [ctx.args.meeting])
     try:
-        agenda = ctx.services([meeting]).agenda.collect(meeting)
+        services = ctx.services([meeting])
+        agenda = services.agenda.collect(meeting)
+        agenda = _carried_over(meeting, services, agenda, ctx.clock())
     except ServiceError as exc:
         log.error("%s: %s", meeting.id, exc)
         return EXIT_FAILED
     fmt = agenda_mod.agenda_json if ctx.args.format == "json" else agenda_mod.agenda_markdown
     _print(fmt(agenda).rstrip("\n"))
     return EXIT_OK
+
+
+def _carried_over(meeting, services, agenda, now):
+    """The agenda with the date each item first appeared, read from the previous meeting's issue."""
+    from bot import occurrences
+    from bot.after_step import carried_over
+    from bot.plan import survivor
+    from bot.runner import fetch_feeds
+
+    if not meeting.after.carry_over:
+        return agenda
+    feeds = fetch_feeds(meeting, services)
+    upcoming = occurrences.next_occurrence(meeting, now, feeds)
+    previous = occurrences.previous_occurrence(meeting, upcoming, feeds) if upcoming else None
+    if previous is None:
+        return agenda
+    since = (previous.window_opens - dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+    found = services.issues.find(meeting.repo, (previous.key,), since)
+    return carried_over(meeting, agenda, previous, survivor(found.get(previous.key, ())))
 
 
 def cmd_next(ctx: Context) -> int:

@@ -274,6 +274,7 @@ def test_json_is_the_documented_document():
         "labels": [LABEL],
         "author": "alice",
         "updated_at": "2024-02-03T04:05:06Z",
+        "first_appeared": None,
     }
     assert document["items"][2]["is_pull_request"] is True
     assert document["warnings"] == ["search timed out"]
@@ -294,3 +295,9 @@ def test_items_less_visible_than_the_meeting_are_withheld_and_counted(meeting, k
     seen = {"o/pub": "public", "o/int": "internal", "o/priv": "private", "o/gone": None}  # None: unreadable
     visible, withheld = agenda.withhold(items, seen, meeting)
     assert {i.repo.lower() for i in visible} == kept and withheld == 4 - len(kept)
+
+
+def test_json_gives_the_date_an_item_first_appeared():
+    item = AgendaItem(MEETING_REPO, 5, "t", "u", first_appeared=dt.date(2024, 3, 4))
+    document = json.loads(agenda.agenda_json(Agenda(LABEL, groups=(AgendaGroup(MEETING_REPO, (item,)),))))
+    assert document["items"][0]["first_appeared"] == "2024-03-04"

@@ -66,3 +66,9 @@ def test_merge_and_close_by_a_human(gh: GitHubDouble) -> None:
     assert gh.file(REPO, "one.md") == "one\n" and gh.file(REPO, "two.md") is None
     two.edit(title="renamed", state="open")
     assert repo.get_pull(2).state == "open" and [p["title"] for p in gh.pulls(REPO)] == ["one", "renamed"]
+
+
+def test_an_empty_repository_has_no_refs(gh: GitHubDouble) -> None:
+    with pytest.raises(github.GithubException) as caught:
+        client(gh).get_repo(REPO).get_git_ref("heads/main").object
+    assert caught.value.status == 409

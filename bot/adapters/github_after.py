@@ -15,10 +15,14 @@ from bot import markers
 from bot.adapters.github_client import github_errors
 from bot.adapters.repo_notes import web_url
 from bot.model import ArchiveRecord
-from bot.ports import Conflict, NotFound
+from bot.ports import Conflict, NotFound, ServiceError
 
 OPENED_MEANWHILE = "{repo}: another run opened the archive pull request from {branch} at the same moment"
 COMMITTED_MEANWHILE = "{repo}/{path}: another run archived the notes at the same moment"
+EMPTY_REPOSITORY = (
+    "{repo}: the repository has no commit yet, so the notes cannot be archived by a pull request; "
+    "commit a first file, or set [after] archive = \"commit\""
+)
 CHANGED_MEANWHILE = "{repo}/{path} on {branch}: changed meanwhile; the next round reads it again"
 
 
@@ -76,6 +80,8 @@ class GitHubAfter:
             try:
                 handle.create_git_ref(f"refs/heads/{branch}", handle.get_git_ref(f"heads/{base}").object.sha)
             except github.GithubException as exc:
+                if exc.status == 409:  # GitHub: "Git Repository is empty."
+                    raise ServiceError(EMPTY_REPOSITORY.format(repo=repo)) from None
                 if exc.status != 422:  # 422: the branch is there already
                     raise
         text, sha = self._file(repo, path, branch)

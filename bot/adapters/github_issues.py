@@ -15,6 +15,7 @@ from bot.adapters.retry import Kind
 from bot.model import IssueRecord
 from bot.ports import Access
 
+PULL_PATH = "/pull/"  # in a pull request's html_url, as GitHub documents it
 RACE_WINDOW = dt.timedelta(days=1)  # how far apart two racing runs' copies of one issue can be
 
 
@@ -81,7 +82,17 @@ class GitHubIssues:
         """
         me = self._me(repo)
         limits = {key: max(since, (bounds or {}).get(key, since)) for key in keys}
-        found = self._calls(f"listing issues of {repo}", lambda: self._scan(repo, limits, since, me, scan))
+        listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
+        for issue in listing:
+            record = _record(issue, me)
+            if record.created_at and record.created_at < _stop_at(found, limits, scan):
+                break
+            if not record.trusted or PULL_PATH in record.url:
+                continue  # an outsider's copy of a key never counts, nor a pull request (the listing has them)
+            key = markers.find_key(record.body)
+            if key in found or _scanned(key, record, scan):
+                found.setdefault(key, []).append(record)
+        return found
         return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
 
     def _scan(self, repo: str, limits: Mapping[str, dt.datetime], since: dt.datetime, me: str | None,

@@ -37,6 +37,8 @@ class Pulls:
         """``GET .../git/ref/heads/{branch}``."""
         found = self._readable(principal, owner, repo)
         name = ref.removeprefix("heads/")
+        if not any(found.branches.values()):
+            raise ApiError(409, "Git Repository is empty.")
         if not ref.startswith("heads/") or found.branches.get(name) is None:
             raise not_found()
         return Response(200, self._ref_shape(found, name))
