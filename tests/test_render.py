@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -518,3 +519,15 @@ def test_a_carried_over_item_is_marked_with_its_first_date():
                         Links(ISSUE_URL))
     line = f"* Old topic [#7](https://github.com/{MEETING_REPO}/issues/7) *(carried over from 2023-08-28)*"
     assert line in Renderer().notes(ctx).splitlines() and line in Renderer().issue(ctx).splitlines()
+
+
+def test_check_renders_the_archive_path_of_hackmd_notes(tmp_path):
+    source = tmp_path / "m.toml"
+    source.write_text('name = "M"\nrepo = "o/r"\n\n[after]\narchive_path = "../{{ date }}.md"\n', encoding="utf-8")
+    from bot.model import AfterConfig
+
+    hackmd = make_meeting(source=source, notes=NotesConfig(NotesProvider.HACKMD),
+                          after=AfterConfig(archive_path="../{{ date }}.md"))
+    (problem,) = Renderer().check_templates(hackmd)
+    assert problem.line == 5 and problem.message.startswith("after.archive_path must not have empty")
+    assert Renderer().check_templates(dataclasses.replace(hackmd, notes=NotesConfig())) == []
