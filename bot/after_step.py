@@ -119,7 +119,8 @@ class AfterStep:
         need = after.needs(self.meeting, issue, occurrence, now)
         if issue is None:
             return after.Ended(occurrence, None)
-        ctx = build_context(self.meeting, occurrence, Agenda(self.meeting.agenda.label), Links(), issue.title)
+        title = self.renderer.title(self.meeting, occurrence)  # from the template: the issue's title is editable
+        ctx = build_context(self.meeting, occurrence, Agenda(self.meeting.agenda.label), Links(), title)
         store = self.services.notes(self.meeting)
         ref = notes_ref(self.meeting, occurrence, self.renderer, ctx, issue) if store is not None else None
         note = store.find(self.meeting, ref, occurrence.key) if "note" in need and store else None
@@ -130,7 +131,7 @@ class AfterStep:
         if "archive" in need and path:
             branch = after.branch(occurrence) if self.meeting.after.archive is ArchiveMode.PULL_REQUEST else None
             archive = self.services.after.find_archive(self.meeting.repo, path, branch, issue.author)
-        return after.Ended(occurrence, issue, issue.title, notes_url, note, archive, path)
+        return after.Ended(occurrence, issue, title, notes_url, note, archive, path)
 
 
 def previous_action_items(meeting: Meeting, services: Services, renderer: Renderer, previous: Occurrence | None,
@@ -141,7 +142,7 @@ def previous_action_items(meeting: Meeting, services: Services, renderer: Render
     store = services.notes(meeting)
     if store is None:
         return ()
-    ctx = build_context(meeting, previous, Agenda(meeting.agenda.label), Links(), issue.title)
+    ctx = build_context(meeting, previous, Agenda(meeting.agenda.label), Links(), renderer.title(meeting, previous))
     found = store.find(meeting, notes_ref(meeting, previous, renderer, ctx, issue), previous.key)
     if found is None or markers.find_key(found.content) != previous.key:
         return ()

@@ -143,6 +143,7 @@ def _run(meeting, services, renderer, request, clock, out, say) -> None:
     existing = reader.read(agenda)
     agenda = carried_over(meeting, agenda, previous, existing.previous)
     if step.cancel_empty(occurrence, survivor(existing.issues), existing.events, agenda.empty, request.force):
+        step.run(now, feeds, ended, found=reader.found)
         return
     applier = _applier(meeting, services, request, out, say, reader)
     applier = _BeforeStart(applier, clock, occurrence)

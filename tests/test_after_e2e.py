@@ -342,3 +342,12 @@ def test_a_fault_at_each_new_write_ends_with_one_of_each(md, write, fault):
     assert [lb["name"] for lb in world.github.get_issue(OTHER, 1)["labels"]] == []
     world.github.reset_log()
     assert run_md(world, double, "run", now=DUE).returncode == 0 and world.writes() == []
+
+
+def test_the_archive_never_takes_text_from_the_issue_title(md):
+    world, double = md
+    assert run_md(world, double, "run", now="2024-03-07T12:00:00Z").returncode == 0
+    world.github.set_issue(REPO, world.issue()["number"], title="@everyone look here")
+    assert run_md(world, double, "run", now=DUE).returncode == 0
+    (pull,) = world.github.pulls(REPO)
+    assert "@everyone" not in pull["title"] + (pull["body"] or "") and pull["title"] == "Minutes: WG Meeting 2024-03-11"
