@@ -10,7 +10,7 @@ from bot import markers, minutes
 from bot.model import (
     ArchiveMode, ArchiveRecord, EventRecord, IssueRecord, Meeting, NotesProvider, NotesRecord, Occurrence,
 )
-from bot.plan import CancelEvent, Plan, survivor
+from bot.plan import CancelEvent, survivor
 
 LOOKBACK_MARGIN = dt.timedelta(days=8)  # how long past its moment a step is still taken (a weekly cron)
 ARCHIVED = "archived"
@@ -87,13 +87,14 @@ class RecordSteps:
 
 @dataclass(frozen=True)
 class CloseMeeting:
-    """One comment carrying the kind's marker (never a second), then close with `reason`."""
+    """One comment carrying the kind's marker (never a second by `author`, the bot's identity), then close."""
 
     repo: str
     number: int
     comment: str
     kind: str
     reason: str
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,16 @@ class RemoveLabels:
     items: tuple[tuple[str, int], ...]
 
 
-AfterAction = OpenArchive | UpdateArchive | CommitArchive | RecordSteps | CloseMeeting | RemoveLabels | CancelEvent
+Step = RemoveLabels | OpenArchive | UpdateArchive | CommitArchive | RecordSteps | CloseMeeting
+Cancel = CloseMeeting | CancelEvent
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The next steps of one ended occurrence, and what to tell the user."""
+
+    actions: tuple[Step, ...] = ()
+    notices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,7 +173,7 @@ def plan_after(meeting: Meeting, ended: Ended, now: dt.datetime, tag: str = "") 
     if issue is None or not issue.trusted or now < occurrence.end or issue.state_reason == NOT_PLANNED:
         return Plan()
     status = markers.find_status(issue.body)
-    actions: list = []
+    actions: list[Step] = []
     notices: list[str] = []
     if meeting.after.remove_label and LABELS not in status:
         refused = {step.split("=", 1)[1].casefold() for step in status if step.startswith("refused=")}
@@ -178,8 +188,8 @@ def plan_after(meeting: Meeting, ended: Ended, now: dt.datetime, tag: str = "") 
     if issue.state == "open" and issue.state_reason == REOPENED:
         notices.append(REOPENED_LEFT.format(number=issue.number))
     elif _closable(meeting, issue):
-        comment = _minutes_comment(occurrence, _minutes_url(meeting, ended))
-        actions.append(CloseMeeting(meeting.repo, issue.number, comment, MINUTES_KIND, COMPLETED))
+        comment = _minutes_comment(occurrence, _minutes_url(ended))
+        actions.append(CloseMeeting(meeting.repo, issue.number, comment, MINUTES_KIND, COMPLETED, issue.author))
     return Plan(tuple(actions), tuple(notices))
 
 
@@ -187,7 +197,7 @@ def _closable(meeting: Meeting, issue: IssueRecord) -> bool:
     return meeting.after.close_issue and issue.state == "open" and issue.state_reason != REOPENED
 
 
-def _minutes_url(meeting: Meeting, ended: Ended) -> str | None:
+def _minutes_url(ended: Ended) -> str | None:
     if ended.archive is not None and ended.archive.state in ("open", "merged", "committed"):
         return ended.archive.url
     if ended.note is not None:
@@ -201,11 +211,12 @@ def _minutes_comment(occurrence: Occurrence, url: str | None) -> str:
     return text + COMMENT_MARKER.format(kind=MINUTES_KIND)
 
 
-def _plan_archive(meeting: Meeting, ended: Ended, tag: str, notices: list[str]) -> list:
+def _plan_archive(meeting: Meeting, ended: Ended, tag: str, notices: list[str]) -> list[Step]:
     """The archive's next write; empty once it is settled (then the close may go ahead)."""
     issue, date = ended.issue, ended.occurrence.date.isoformat()
+    assert issue is not None
     archive, path = ended.archive, ended.archive_path or ""
-    done = [RecordSteps(meeting.repo, issue.number, frozenset({ARCHIVED}))]
+    done: list[Step] = [RecordSteps(meeting.repo, issue.number, frozenset({ARCHIVED}))]
     if archive is not None and archive.state in ("merged", "closed"):
         return done  # a human merged or closed the pull request: never touched again
     if ended.note is None:
@@ -231,35 +242,35 @@ def _plan_archive(meeting: Meeting, ended: Ended, tag: str, notices: list[str]) 
 
 def plan_cancelled(
     meeting: Meeting, issues: Mapping[str, tuple[IssueRecord, ...]], scheduled: frozenset[str], today: dt.date
-) -> Plan:
+) -> tuple[Cancel, ...]:
     """Close the bot's open issues of occurrences after `today` that are no longer on the schedule.
 
     An issue made for a chair's extra occurrence (it carries the extra marker) is never cancelled,
     nor one a human reopened. Their events are cancelled by the sweep of dropped occurrences.
     """
-    actions = []
+    actions: list[Cancel] = []
     for key, found in sorted(issues.items()):
         issue = survivor(found)
         day = _key_date(key, meeting.id)
         if issue is None or day is None or day <= today or key in scheduled or not _cancellable(issue):
             continue
         comment = cancelled_comment(day, WHY_OFF_SCHEDULE)
-        actions.append(CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED))
-    return Plan(tuple(actions))
+        actions.append(CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED, issue.author))
+    return tuple(actions)
 
 
 def plan_cancel_empty(meeting: Meeting, occurrence: Occurrence, issue: IssueRecord | None,
-                      events: tuple[EventRecord, ...], empty: bool, force: bool) -> Plan:
+                      events: tuple[EventRecord, ...], empty: bool, force: bool) -> tuple[Cancel, ...]:
     """With skip_if_empty, an agenda that emptied before the start cancels the occurrence's issue and event."""
     if not (empty and meeting.agenda.skip_if_empty) or force or occurrence.extra or issue is None:
-        return Plan()
+        return ()
     if not _cancellable(issue):
-        return Plan()
+        return ()
     comment = cancelled_comment(occurrence.date, WHY_EMPTY)
-    actions: list = [CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED)]
+    actions: list[Cancel] = [CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED, issue.author)]
     why = WHY_EMPTY
     actions += [CancelEvent(meeting.calendar.calendar_id or "", e.id, why) for e in events if e.status != "cancelled"]
-    return Plan(tuple(actions))
+    return tuple(actions)
 
 
 def _cancellable(issue: IssueRecord) -> bool:

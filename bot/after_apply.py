@@ -7,11 +7,10 @@ from typing import Callable
 
 from bot import after, markers
 from bot.after import (
-    CloseMeeting, CommitArchive, Ended, OpenArchive, RecordSteps, RemoveLabels, UpdateArchive,
+    Cancel, CloseMeeting, CommitArchive, Ended, OpenArchive, RecordSteps, RemoveLabels, Step, UpdateArchive,
 )
 from bot.apply import CANCELLED_EVENT, DRY_CANCEL_EVENT
 from bot.model import ArchiveRecord, Meeting
-from bot.plan import CancelEvent
 from bot.ports import AfterStore, Calendar, Forbidden, IssueStore
 
 REMOVED_LABELS = "removed the label {label!r} from {count} item(s) of the final agenda"
@@ -39,19 +38,20 @@ class AfterApplier:
 
     writes = True
 
-    def __init__(self, issues: IssueStore, store: AfterStore | None, calendar: Callable[[], Calendar | None],
+    def __init__(self, issues: IssueStore, store: AfterStore, calendar: Callable[[], Calendar | None],
                  report: Callable[[str], None]) -> None:
         self.issues, self.store, self.calendar, self.report = issues, store, calendar, report
 
-    def apply(self, meeting: Meeting, action, ended: Ended | None) -> Ended | None:
+    def apply(self, meeting: Meeting, action: Step, ended: Ended) -> Ended:
+        """One step of an ended occurrence; the result as it now is."""
         if isinstance(action, RemoveLabels):
-            return self._remove_labels(meeting, action, ended)
+            return self._remove_labels(action, ended)
         if isinstance(action, OpenArchive):
             record = self.store.open_archive(action.repo, action.branch, action.path, action.content,
                                              action.message, action.title, action.body)
             self.report(OPENED_ARCHIVE.format(url=record.url))
             return dataclasses.replace(ended, archive=record)
-        if isinstance(action, UpdateArchive):
+        if isinstance(action, UpdateArchive) and ended.archive is not None:
             self.store.update_archive(action.repo, action.branch, action.path, action.content, action.message,
                                       action.version)
             self.report(UPDATED_ARCHIVE.format(url=ended.archive.url))
@@ -59,31 +59,36 @@ class AfterApplier:
         if isinstance(action, CommitArchive):
             record = self.store.commit_archive(action.repo, action.path, action.content, action.message)
             self.report(COMMITTED_ARCHIVE.format(url=record.url))
-            ended = dataclasses.replace(ended, archive=record)
-            return self._record(RecordSteps(action.repo, action.number, frozenset({after.ARCHIVED})), ended)
+            steps = RecordSteps(action.repo, action.number, frozenset({after.ARCHIVED}))
+            return self._record(steps, dataclasses.replace(ended, archive=record))
         if isinstance(action, RecordSteps):
             return self._record(action, ended)
         if isinstance(action, CloseMeeting):
-            author = ended.issue.author if ended is not None and ended.issue is not None else None
-            marker = after.COMMENT_MARKER.format(kind=action.kind)
-            self.store.close_meeting(action.repo, action.number, action.comment, marker, action.reason, author)
-            self.report(CLOSED.format(number=action.number, reason=action.reason))
-            return _fresh(self.issues, ended, action.repo, action.number)
-        return self._cancel_event(action, ended)
+            self.cancel(meeting, action)
+            return self._fresh(ended, action.repo, action.number)
+        raise TypeError(type(action).__name__)  # pragma: no cover - every planned step is handled above
 
-    def _cancel_event(self, action: CancelEvent, ended: Ended | None) -> Ended | None:
+    def cancel(self, meeting: Meeting, action: Cancel) -> None:
+        """A close (of an ended or a cancelled occurrence) or a cancelled event."""
+        if isinstance(action, CloseMeeting):
+            marker = after.COMMENT_MARKER.format(kind=action.kind)
+            self.store.close_meeting(action.repo, action.number, action.comment, marker, action.reason, action.author)
+            self.report(CLOSED.format(number=action.number, reason=action.reason))
+            return
         calendar = self.calendar()
         if calendar is not None:
             calendar.cancel(action.calendar_id, action.event_id)
             self.report(CANCELLED_EVENT.format(id=action.event_id, why=action.why))
-        return ended
 
-    def _record(self, action: RecordSteps, ended: Ended | None) -> Ended | None:
+    def _record(self, action: RecordSteps, ended: Ended) -> Ended:
         self.store.record_steps(action.repo, action.number, action.steps)
         self.report(RECORDED.format(number=action.number, steps=", ".join(sorted(action.steps))))
-        return _fresh(self.issues, ended, action.repo, action.number)
+        return self._fresh(ended, action.repo, action.number)
 
-    def _remove_labels(self, meeting: Meeting, action: RemoveLabels, ended: Ended) -> Ended:
+    def _fresh(self, ended: Ended, repo: str, number: int) -> Ended:
+        return dataclasses.replace(ended, issue=self.issues.get(repo, number))
+
+    def _remove_labels(self, action: RemoveLabels, ended: Ended) -> Ended:
         """Each item once; a repository that refuses is reported once and recorded, so never tried again."""
         refused: set[str] = set()
         removed = 0
@@ -102,12 +107,6 @@ class AfterApplier:
         return self._record(RecordSteps(action.repo, action.number, steps), ended)
 
 
-def _fresh(issues: IssueStore, ended: Ended | None, repo: str, number: int) -> Ended | None:
-    if ended is None or ended.issue is None or ended.issue.number != number:
-        return ended
-    return dataclasses.replace(ended, issue=issues.get(repo, number))
-
-
 class DryAfterApplier:
     """Prints each action with what it would write, sends nothing, and imagines the result."""
 
@@ -122,7 +121,7 @@ class DryAfterApplier:
         if text is not None:
             self.print("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
 
-    def apply(self, meeting: Meeting, action, ended: Ended | None) -> Ended | None:
+    def apply(self, meeting: Meeting, action: Step, ended: Ended) -> Ended:
         if isinstance(action, RemoveLabels):
             items = ", ".join(f"{repo}#{number}" for repo, number in action.items) or "no item"
             self._show(DRY_REMOVE_LABELS.format(label=action.label, items=items))
@@ -131,7 +130,7 @@ class DryAfterApplier:
             self._show(DRY_OPEN_ARCHIVE.format(repo=action.repo, branch=action.branch, path=action.path), action.content)
             record = ArchiveRecord(DRY_PULL_URL.format(repo=action.repo), "open", action.content)
             return dataclasses.replace(ended, archive=record)
-        if isinstance(action, UpdateArchive):
+        if isinstance(action, UpdateArchive) and ended.archive is not None:
             self._show(DRY_UPDATE_ARCHIVE.format(path=action.path, branch=action.branch), action.content)
             return dataclasses.replace(ended, archive=dataclasses.replace(ended.archive, content=action.content))
         if isinstance(action, CommitArchive):
@@ -140,17 +139,20 @@ class DryAfterApplier:
         if isinstance(action, RecordSteps):
             self._show(DRY_RECORD.format(number=action.number, steps=", ".join(sorted(action.steps))))
             return _imagine_steps(ended, action.steps)
+        if isinstance(action, CloseMeeting) and ended.issue is not None:
+            self.cancel(meeting, action)
+            return dataclasses.replace(ended, issue=dataclasses.replace(ended.issue, state="closed"))
+        raise TypeError(type(action).__name__)  # pragma: no cover - every planned step is handled above
+
+    def cancel(self, meeting: Meeting, action: Cancel) -> None:
         if isinstance(action, CloseMeeting):
             self._show(DRY_CLOSE.format(number=action.number, reason=action.reason, comment=action.comment))
-            if ended is not None and ended.issue is not None:
-                return dataclasses.replace(ended, issue=dataclasses.replace(ended.issue, state="closed"))
-            return ended
-        self._show(DRY_CANCEL_EVENT.format(id=action.event_id, why=action.why))
-        return ended
+        else:
+            self._show(DRY_CANCEL_EVENT.format(id=action.event_id, why=action.why))
 
 
-def _imagine_steps(ended: Ended | None, steps: frozenset[str]) -> Ended | None:
-    if ended is None or ended.issue is None:
+def _imagine_steps(ended: Ended, steps: frozenset[str]) -> Ended:
+    if ended.issue is None:
         return ended
     body = markers.with_status(ended.issue.body, markers.find_status(ended.issue.body) | steps)
     return dataclasses.replace(ended, issue=dataclasses.replace(ended.issue, body=body))

@@ -83,14 +83,14 @@ class AfterStep:
         until = now + dt.timedelta(days=SCHEDULE_DAYS)
         scheduled = frozenset(o.key for o in occ_mod.occurrences(self.meeting, now, until, feeds))
         today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
-        for action in after.plan_cancelled(self.meeting, others, scheduled, today).actions:
-            self.applier.apply(self.meeting, action, None)
+        for action in after.plan_cancelled(self.meeting, others, scheduled, today):
+            self.applier.cancel(self.meeting, action)
 
     def cancel_empty(self, occurrence: Occurrence, issue: IssueRecord | None, events, empty: bool, force: bool) -> bool:
         """skip_if_empty and an agenda that emptied: the issue closed as not planned, the event cancelled."""
-        actions = after.plan_cancel_empty(self.meeting, occurrence, issue, events, empty, force).actions
+        actions = after.plan_cancel_empty(self.meeting, occurrence, issue, events, empty, force)
         for action in actions:
-            self.applier.apply(self.meeting, action, None)
+            self.applier.cancel(self.meeting, action)
         return bool(actions)
 
     def _settle(self, occurrence: Occurrence, issue: IssueRecord | None, now: dt.datetime) -> None:
@@ -110,8 +110,8 @@ class AfterStep:
                     ended = self.applier.apply(self.meeting, action, ended)
             except Conflict as exc:
                 log.warning("%s: %s", self.meeting.id, exc)
-                fresh = self.services.issues.get(self.meeting.repo, ended.issue.number)
-                ended = self.read(occurrence, fresh, now)
+                number = ended.issue.number if ended.issue is not None else 0
+                ended = self.read(occurrence, self.services.issues.get(self.meeting.repo, number), now)
         log.warning("%s: %s", self.meeting.id, ROUNDS_EXCEEDED.format(date=occurrence.date, rounds=MAX_ROUNDS))
 
     def read(self, occurrence: Occurrence, issue: IssueRecord | None, now: dt.datetime) -> after.Ended:
@@ -122,9 +122,11 @@ class AfterStep:
         title = self.renderer.title(self.meeting, occurrence)  # from the template: the issue's title is editable
         ctx = build_context(self.meeting, occurrence, Agenda(self.meeting.agenda.label), Links(), title)
         store = self.services.notes(self.meeting)
-        ref = notes_ref(self.meeting, occurrence, self.renderer, ctx, issue) if store is not None else None
-        note = store.find(self.meeting, ref, occurrence.key) if "note" in need and store else None
-        notes_url = store.url_for(self.meeting, ref) if store is not None else None
+        note, notes_url = None, None
+        if store is not None:
+            ref = notes_ref(self.meeting, occurrence, self.renderer, ctx, issue)
+            note = store.find(self.meeting, ref, occurrence.key) if "note" in need else None
+            notes_url = store.url_for(self.meeting, ref)
         path, archive = None, None
         if after.wants_archive(self.meeting):
             path = self.renderer.path(self.meeting.after.archive_path, ctx, ("after", "archive_path"))

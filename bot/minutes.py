@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from typing import Iterator
 
 from bot import markers
-from bot.model import Agenda, AgendaGroup
+from bot.model import Agenda, AgendaGroup, AgendaItem
 
 TAG_LINE = "###### tags: `{tag}`"  # the line HackMD reads tags from, as the bot adds it
 TAG = "meeting-bot-{name}"  # the tag the HackMD store gives an occurrence's note (bot.adapters.hackmd.note_tag)
@@ -73,7 +74,7 @@ def open_action_items(content: str) -> tuple[str, ...]:
     return tuple(found)[:MAX_ACTION_ITEMS]
 
 
-def _agenda_lines(body: str):
+def _agenda_lines(body: str) -> Iterator[tuple[str, int, str | None]]:
     """(owner/repo, number, carry-over date text or None) of each well-formed item of the agenda region."""
     region = markers.find_region(body, markers.AGENDA)
     for line in (region or "").splitlines():
@@ -104,7 +105,7 @@ def carry_over(agenda: Agenda, previous: dict[tuple[str, int], dt.date]) -> Agen
     if not previous:
         return agenda
 
-    def mark(item):
+    def mark(item: AgendaItem) -> AgendaItem:
         first = previous.get((item.repo.casefold(), item.number))
         return dataclasses.replace(item, first_appeared=first) if first else item
 

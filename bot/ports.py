@@ -157,5 +157,5 @@ class Services:
     notes: Callable[[Meeting], NotesStore | None]
     calendar: Callable[[Meeting], Calendar | None]
     fetch_feed: Callable[[str], str]
+    after: AfterStore
     guard: WriteGuard = field(default_factory=WriteGuard)  # given to the adapters by the wiring
-    after: AfterStore | None = None

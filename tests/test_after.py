@@ -35,7 +35,7 @@ OCC = Occurrence("security-collab-space", START, END, "America/Los_Angeles")
 
 def issue(**fields) -> IssueRecord:
     values = dict(number=59, url=f"https://github.com/{MEETING_REPO}/issues/59", title="Meeting 2023-09-11",
-                  body="intro\n" + AGENDA + markers.make_key(KEY) + "\n", state="open")
+                  body="intro\n" + AGENDA + markers.make_key(KEY) + "\n", state="open", author="meeting-bot")
     values.update(fields)
     return IssueRecord(**values)
 
@@ -78,7 +78,7 @@ def test_a_refused_repository_is_not_tried_again_and_a_done_step_not_repeated():
 def test_repo_notes_close_with_the_notes_link():
     (close,) = plan_after(make_meeting(), ended(note=None), DUE, TAG).actions
     assert close == CloseMeeting(MEETING_REPO, 59, after.MINUTES_COMMENT.format(date="2023-09-11", url=NOTES_URL)
-                                 + after.COMMENT_MARKER.format(kind="minutes"), "minutes", "completed")
+                                 + after.COMMENT_MARKER.format(kind="minutes"), "minutes", "completed", "meeting-bot")
 
 
 def test_without_notes_the_comment_has_no_link():
@@ -172,18 +172,18 @@ def test_an_unscheduled_future_occurrence_is_cancelled_but_not_an_extra_or_reope
         "security-collab-space/2023-09-11": (issue(number=59),),
         "other-meeting/2023-09-25": (issue(number=65),),
     }
-    plan = after.plan_cancelled(meeting, found, frozenset({"security-collab-space/2023-11-06"}), dt.date(2023, 9, 11))
+    actions = after.plan_cancelled(meeting, found, frozenset({"security-collab-space/2023-11-06"}), dt.date(2023, 9, 11))
     comment = after.cancelled_comment(dt.date(2023, 9, 25), after.WHY_OFF_SCHEDULE)
-    assert plan.actions == (CloseMeeting(MEETING_REPO, 61, comment, "cancelled", "not_planned"),)
+    assert actions == (CloseMeeting(MEETING_REPO, 61, comment, "cancelled", "not_planned", "meeting-bot"),)
 
 
 def test_skip_if_empty_cancels_an_emptied_occurrence_unless_forced():
     meeting = dataclasses.replace(make_meeting(), agenda=AgendaConfig(label="l", skip_if_empty=True))
     event = EventRecord("ev1", "s", "d", "l", "2023-09-11T08:30:00", "2023-09-11T09:30:00", "America/Los_Angeles")
-    plan = after.plan_cancel_empty(meeting, OCC, issue(), (event,), empty=True, force=False)
-    assert [type(a) for a in plan.actions] == [CloseMeeting, CancelEvent]
-    assert plan.actions[0].reason == "not_planned" and after.WHY_EMPTY in plan.actions[0].comment
-    assert after.plan_cancel_empty(meeting, OCC, issue(), (event,), empty=True, force=True).actions == ()
-    assert after.plan_cancel_empty(meeting, OCC, issue(), (event,), empty=False, force=False).actions == ()
+    actions = after.plan_cancel_empty(meeting, OCC, issue(), (event,), empty=True, force=False)
+    assert [type(a) for a in actions] == [CloseMeeting, CancelEvent]
+    assert actions[0].reason == "not_planned" and after.WHY_EMPTY in actions[0].comment
+    assert after.plan_cancel_empty(meeting, OCC, issue(), (event,), empty=True, force=True) == ()
+    assert after.plan_cancel_empty(meeting, OCC, issue(), (event,), empty=False, force=False) == ()
     forced = issue(body="x\n" + markers.EXTRA + "\n")
-    assert after.plan_cancel_empty(meeting, OCC, forced, (event,), empty=True, force=False).actions == ()
+    assert after.plan_cancel_empty(meeting, OCC, forced, (event,), empty=True, force=False) == ()
