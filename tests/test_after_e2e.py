@@ -257,6 +257,9 @@ def test_an_occurrence_cancelled_after_its_issue_exists_is_closed_as_not_planned
     assert world.run("run").returncode == 0
     notes = world.notes()
     world.meeting(schedule={"skip_dates": [__import__("datetime").date(2024, 3, 11)]})
+    world.github.reset_log()
+    dry = world.run("run", "--dry-run")
+    assert f"would close #{world.issue()['number']} as not_planned" in dry.stdout and world.writes() == []
 
     cancelled = world.run("run")
 
