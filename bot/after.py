@@ -177,7 +177,8 @@ def plan_after(meeting: Meeting, ended: Ended, now: dt.datetime, tag: str = "") 
     notices: list[str] = []
     if meeting.after.remove_label and LABELS not in status:
         refused = {step.split("=", 1)[1].casefold() for step in status if step.startswith("refused=")}
-        items = tuple(i for i in minutes.final_items(issue.body) if i[0].casefold() not in refused)
+        items = tuple(i for i in minutes.final_items(issue.body)
+                      if i[0].casefold() not in refused and _in_scope(meeting, i[0]))
         actions.append(RemoveLabels(meeting.repo, issue.number, meeting.agenda.label, items))
     if now < moment(meeting, occurrence):
         return Plan(tuple(actions))
@@ -191,6 +192,16 @@ def plan_after(meeting: Meeting, ended: Ended, now: dt.datetime, tag: str = "") 
         comment = _minutes_comment(occurrence, _minutes_url(ended))
         actions.append(CloseMeeting(meeting.repo, issue.number, comment, MINUTES_KIND, COMPLETED, issue.author))
     return Plan(tuple(actions), tuple(notices))
+
+
+def _in_scope(meeting: Meeting, repo: str) -> bool:
+    """Whether the agenda searches `repo`: the issue's body is editable, so a line naming a repository
+    outside the agenda's organisations and repositories never has a label taken off."""
+    config = meeting.agenda
+    if not config.orgs and not config.repos:
+        return repo.casefold() == meeting.repo.casefold()
+    owner = repo.split("/", 1)[0].casefold()
+    return owner in {o.casefold() for o in config.orgs} or repo.casefold() in {r.casefold() for r in config.repos}
 
 
 def _closable(meeting: Meeting, issue: IssueRecord) -> bool:

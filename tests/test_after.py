@@ -63,13 +63,22 @@ def test_nothing_before_the_end_nor_for_a_missing_or_untrusted_issue():
 
 
 def test_labels_come_off_at_the_end_and_the_close_waits_for_after_hours():
-    actions = plan_after(with_after(remove_label=True), ended(), END, TAG).actions
+    meeting = with_after(dataclasses.replace(make_meeting(), agenda=AgendaConfig("security-agenda", ("openjs-foundation",), ("other/repo",))),
+                         remove_label=True)
+    actions = plan_after(meeting, ended(), END, TAG).actions
     assert actions == (RemoveLabels(MEETING_REPO, 59, "security-agenda", ((MEETING_REPO, 5), ("other/repo", 2))),)
+
+
+def test_labels_come_off_only_inside_the_agendas_scope():
+    (action,) = plan_after(with_after(remove_label=True), ended(), END, TAG).actions  # orgs: openjs-foundation
+    assert action.items == ((MEETING_REPO, 5),)
 
 
 def test_a_refused_repository_is_not_tried_again_and_a_done_step_not_repeated():
     body = markers.with_status(issue().body, frozenset({"refused=Other/Repo"}))
-    (action,) = plan_after(with_after(remove_label=True), ended(issue=issue(body=body)), END, TAG).actions
+    meeting = with_after(dataclasses.replace(make_meeting(), agenda=AgendaConfig("security-agenda", repos=(MEETING_REPO, "other/repo"))),
+                         remove_label=True)
+    (action,) = plan_after(meeting, ended(issue=issue(body=body)), END, TAG).actions
     assert action.items == ((MEETING_REPO, 5),)
     done = markers.with_status(issue().body, frozenset({"labels"}))
     assert plan_after(with_after(remove_label=True), ended(issue=issue(body=done)), END, TAG).actions == ()
