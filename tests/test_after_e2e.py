@@ -348,3 +348,19 @@ def test_a_fault_at_each_new_write_ends_with_one_of_each(md, write, fault):
     assert [lb["name"] for lb in world.github.get_issue(OTHER, topic)["labels"]] == ([] if labels else [LABEL])
     world.github.reset_log()
     assert run_md(world, double, "run", now=DUE).returncode == 0 and world.writes() == []
+
+
+def test_the_steps_run_when_no_meeting_is_due(world: World):
+    world.meeting(schedule={"timezone": "Europe/Berlin", "start": __import__("datetime").datetime(2024, 1, 8, 16, 0),
+                            "rrule": "FREQ=WEEKLY", "create_days_before": 1})
+    assert world.run("run", now="2024-03-10T16:00:00Z").returncode == 0
+    number = world.issue()["number"]
+
+    idle = world.run("run", now=DUE)  # the next meeting's window opens on 2024-03-17
+
+    assert idle.returncode == 0, idle.stderr
+    assert "nothing to do: the next meeting is 2024-03-18" in said(idle)
+    assert world.issue()["state"] == "closed" and len(comments(world, number)) == 1
+    world.github.reset_log()
+    assert world.run("run", now=DUE).returncode == 0
+    assert world.writes() == [] and world.github.count("GET", rf"^/repos/{REPO}/issues$") == 1
