@@ -196,3 +196,27 @@ def test_skip_if_empty_cancels_an_emptied_occurrence_unless_forced():
     assert after.plan_cancel_empty(meeting, OCC, issue(), (event,), empty=False, force=False) == ()
     forced = issue(body="x\n" + markers.EXTRA + "\n")
     assert after.plan_cancel_empty(meeting, OCC, forced, (event,), empty=True, force=False) == ()
+
+
+def test_without_orgs_or_repos_only_the_meeting_repository_is_in_scope():
+    meeting = with_after(dataclasses.replace(make_meeting(), agenda=AgendaConfig("security-agenda")), remove_label=True)
+    (action,) = plan_after(meeting, ended(), END, TAG).actions
+    assert action.items == ((MEETING_REPO, 5),)
+
+
+def test_hackmd_without_archive_links_the_note():
+    meeting = with_after(HACKMD, archive=ArchiveMode.NONE)
+    (close,) = plan_after(meeting, ended(), DUE, TAG).actions
+    assert NOTE_URL in close.comment
+
+
+def test_the_commit_variant_finding_its_own_file_records_it_silently():
+    meeting = with_after(HACKMD, archive=ArchiveMode.COMMIT)
+    there = ArchiveRecord(NOTES_URL, "committed", "# Notes\nhuman text\n", "sha", None)  # a run died after committing
+    plan = plan_after(meeting, ended(archive=there), DUE, TAG)
+    assert plan.actions == (RecordSteps(MEETING_REPO, 59, frozenset({"archived"})),) and plan.notices == ()
+
+
+def test_keys_that_are_not_this_meetings_dates_are_never_cancelled():
+    found = {"security-collab-space/2023-13-45": (issue(number=70),), "security-collab-space-2/2023-09-25": (issue(number=71),)}
+    assert after.plan_cancelled(make_meeting(), found, frozenset(), dt.date(2023, 9, 11)) == ()

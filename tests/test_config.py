@@ -731,3 +731,8 @@ def test_after_table_problems(tmp_path, line, message):
     found_line, found = problem_of(tmp_path, text)
     assert found_line == line_of(text, line)
     assert found == message if message else "archive_later" in found
+
+
+def test_after_must_be_a_table(tmp_path):
+    line, message = problem_of(tmp_path, VALID.replace('name = "Test Meeting"', 'name = "Test Meeting"\nafter = 5'))
+    assert line == 2 and "after" in message

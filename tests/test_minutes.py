@@ -119,3 +119,8 @@ def test_the_tag_is_the_hackmd_stores():
     from bot.adapters.hackmd import note_tag
 
     assert minutes.hackmd_tag(KEY) == note_tag(KEY) == TAG
+
+
+def test_an_impossible_carry_over_date_counts_as_the_meeting_date():
+    body = agenda_body(f"* T [#5](https://github.com/{REPO}/issues/5) *(carried over from 2023-13-45)*")
+    assert minutes.previous_items(body, dt.date(2023, 9, 11)) == {(REPO, 5): dt.date(2023, 9, 11)}
