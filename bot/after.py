@@ -87,14 +87,13 @@ class RecordSteps:
 
 @dataclass(frozen=True)
 class CloseMeeting:
-    """One comment carrying the kind's marker (never a second by `author`, the bot's identity), then close."""
+    """One comment carrying the kind's marker (never a second by the bot's identity), then close."""
 
     repo: str
     number: int
     comment: str
     kind: str
     reason: str
-    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ def plan_after(meeting: Meeting, ended: Ended, now: dt.datetime, tag: str = "") 
         notices.append(REOPENED_LEFT.format(number=issue.number))
     elif _closable(meeting, issue):
         comment = _minutes_comment(occurrence, _minutes_url(ended))
-        actions.append(CloseMeeting(meeting.repo, issue.number, comment, MINUTES_KIND, COMPLETED, issue.author))
+        actions.append(CloseMeeting(meeting.repo, issue.number, comment, MINUTES_KIND, COMPLETED))
     return Plan(tuple(actions), tuple(notices))
 
 
@@ -266,7 +265,7 @@ def plan_cancelled(
         if issue is None or day is None or day <= today or key in scheduled or not _cancellable(issue):
             continue
         comment = cancelled_comment(day, WHY_OFF_SCHEDULE)
-        actions.append(CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED, issue.author))
+        actions.append(CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED))
     return tuple(actions)
 
 
@@ -278,7 +277,7 @@ def plan_cancel_empty(meeting: Meeting, occurrence: Occurrence, issue: IssueReco
     if not _cancellable(issue):
         return ()
     comment = cancelled_comment(occurrence.date, WHY_EMPTY)
-    actions: list[Cancel] = [CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED, issue.author)]
+    actions: list[Cancel] = [CloseMeeting(meeting.repo, issue.number, comment, CANCELLED_KIND, NOT_PLANNED)]
     why = WHY_EMPTY
     actions += [CancelEvent(meeting.calendar.calendar_id or "", e.id, why) for e in events if e.status != "cancelled"]
     return tuple(actions)

@@ -72,7 +72,7 @@ class AfterApplier:
         """A close (of an ended or a cancelled occurrence) or a cancelled event."""
         if isinstance(action, CloseMeeting):
             marker = after.COMMENT_MARKER.format(kind=action.kind)
-            self.store.close_meeting(action.repo, action.number, action.comment, marker, action.reason, action.author)
+            self.store.close_meeting(action.repo, action.number, action.comment, marker, action.reason)
             self.report(CLOSED.format(number=action.number, reason=action.reason))
             return
         calendar = self.calendar()

@@ -132,7 +132,7 @@ class AfterStep:
             path = self.renderer.path(self.meeting.after.archive_path, ctx, ("after", "archive_path"))
         if "archive" in need and path:
             branch = after.branch(occurrence) if self.meeting.after.archive is ArchiveMode.PULL_REQUEST else None
-            archive = self.services.after.find_archive(self.meeting.repo, path, branch, issue.author)
+            archive = self.services.after.find_archive(self.meeting.repo, path, branch)
         return after.Ended(occurrence, issue, title, notes_url, note, archive, path)
 
 

@@ -87,7 +87,7 @@ def test_a_refused_repository_is_not_tried_again_and_a_done_step_not_repeated():
 def test_repo_notes_close_with_the_notes_link():
     (close,) = plan_after(make_meeting(), ended(note=None), DUE, TAG).actions
     assert close == CloseMeeting(MEETING_REPO, 59, after.MINUTES_COMMENT.format(date="2023-09-11", url=NOTES_URL)
-                                 + after.COMMENT_MARKER.format(kind="minutes"), "minutes", "completed", "meeting-bot")
+                                 + after.COMMENT_MARKER.format(kind="minutes"), "minutes", "completed")
 
 
 def test_without_notes_the_comment_has_no_link():
@@ -183,7 +183,7 @@ def test_an_unscheduled_future_occurrence_is_cancelled_but_not_an_extra_or_reope
     }
     actions = after.plan_cancelled(meeting, found, frozenset({"security-collab-space/2023-11-06"}), dt.date(2023, 9, 11))
     comment = after.cancelled_comment(dt.date(2023, 9, 25), after.WHY_OFF_SCHEDULE)
-    assert actions == (CloseMeeting(MEETING_REPO, 61, comment, "cancelled", "not_planned", "meeting-bot"),)
+    assert actions == (CloseMeeting(MEETING_REPO, 61, comment, "cancelled", "not_planned"),)
 
 
 def test_skip_if_empty_cancels_an_emptied_occurrence_unless_forced():

@@ -9,7 +9,9 @@ import pytest
 
 from bot import markers
 from bot.adapters.github_after import EMPTY_REPOSITORY, GitHubAfter
+from bot.adapters.github_client import Calls
 from bot.adapters.github_issues import GitHubIssues
+from bot.adapters.installations import Clients
 from bot.ports import Conflict, Forbidden, ServiceError
 from tests.doubles.github import DEFAULT_TOKEN
 
@@ -27,13 +29,13 @@ def client(double, token: str = DEFAULT_TOKEN) -> github.Github:
 def store(github) -> GitHubAfter:
     github.add_repo(REPO)
     github.put_file(REPO, "README.md", "meetings\n")
-    return GitHubAfter(client(github), github.url)
+    return GitHubAfter(Clients.single(client(github)), Calls(url=github.url))
 
 
 def test_an_archive_pull_request_is_opened_once_and_found_again_by_its_branch(github, store):
-    assert store.find_archive(REPO, PATH, BRANCH, "meeting-bot") is None
+    assert store.find_archive(REPO, PATH, BRANCH) is None
     made = store.open_archive(REPO, BRANCH, PATH, "notes\n", "Archive", "Minutes", "body")
-    found = store.find_archive(REPO, PATH, BRANCH, "meeting-bot")
+    found = store.find_archive(REPO, PATH, BRANCH)
     assert (found.number, found.state, found.content, found.url) == (made.number, "open", "notes\n", made.url)
     with pytest.raises(Conflict):  # a second one for the same branch: another run was first
         store.open_archive(REPO, BRANCH, PATH, "notes\n", "Archive", "Minutes", "body")
@@ -50,25 +52,28 @@ def test_a_branch_left_by_a_run_that_died_is_used_again(github, store):
 def test_a_pull_request_by_someone_else_is_not_the_bots(github, store):
     github.add_branch(REPO, BRANCH)
     github.put_file(REPO, PATH, "theirs\n", branch=BRANCH)
-    client(github).get_repo(REPO).create_pull(base="main", head=BRANCH, title="mine")  # the bot's token...
-    assert store.find_archive(REPO, PATH, BRANCH, "somebody-else") is None  # ...but not the author asked for
-    assert store.find_archive(REPO, PATH, BRANCH, None) is None
-    merged = store.find_archive(REPO, PATH, BRANCH, "meeting-bot")
+    mallory = "ghp_mallory00000000000000000000000000000"
+    github.add_token(mallory, login="mallory")
+    client(github, mallory).get_repo(REPO).create_pull(base="main", head=BRANCH, title="theirs")
+    assert store.find_archive(REPO, PATH, BRANCH) is None  # someone else's pull request from the bot's branch
+    github.close_pull(REPO, 1)
+    client(github).get_repo(REPO).create_pull(base="main", head=BRANCH, title="mine")
+    merged = store.find_archive(REPO, PATH, BRANCH)
     github.merge_pull(REPO, merged.number)
-    assert store.find_archive(REPO, PATH, BRANCH, "meeting-bot").state == "merged"
+    assert store.find_archive(REPO, PATH, BRANCH).state == "merged"
 
 
 def test_an_empty_repository_cannot_take_a_pull_request(github):
     github.add_repo("acme/empty")
     with pytest.raises(ServiceError, match="no commit yet"):
-        GitHubAfter(client(github), github.url).open_archive("acme/empty", BRANCH, PATH, "x", "m", "t", "b")
+        GitHubAfter(Clients.single(client(github)), Calls(url=github.url)).open_archive("acme/empty", BRANCH, PATH, "x", "m", "t", "b")
     assert EMPTY_REPOSITORY.startswith("{repo}")
 
 
 def test_the_commit_variant_and_its_file(github, store):
     made = store.commit_archive(REPO, PATH, "notes\n", "Archive")
     assert github.file(REPO, PATH) == "notes\n" and made.state == "committed"
-    assert store.find_archive(REPO, PATH, None, "meeting-bot").content == "notes\n"
+    assert store.find_archive(REPO, PATH, None).content == "notes\n"
     with pytest.raises(Conflict):
         store.commit_archive(REPO, PATH, "other\n", "Archive")
 
@@ -76,8 +81,8 @@ def test_the_commit_variant_and_its_file(github, store):
 def test_close_comments_once_by_the_bots_identity_and_keeps_the_oldest(github, store):
     number = github.add_issue(REPO, "WG", user="meeting-bot", body="b")
     github.add_comment(REPO, number, "forged " + MARKER, user="mallory")  # not the bot's: does not count
-    store.close_meeting(REPO, number, "over " + MARKER, MARKER, "completed", "meeting-bot")
-    store.close_meeting(REPO, number, "over again " + MARKER, MARKER, "completed", "meeting-bot")
+    store.close_meeting(REPO, number, "over " + MARKER, MARKER, "completed")
+    store.close_meeting(REPO, number, "over again " + MARKER, MARKER, "completed")
     bodies = [c["body"] for c in github.comments(REPO, number)]
     assert bodies == ["forged " + MARKER, "over " + MARKER]
     issue = github.get_issue(REPO, number)
@@ -89,7 +94,7 @@ def test_two_comments_at_once_end_as_one(github, store):
     github.add_comment(REPO, number, "first " + MARKER, user="meeting-bot")
     github.add_comment(REPO, number, "second " + MARKER, user="meeting-bot")
     issue = client(github).get_repo(REPO).get_issue(number)
-    for younger in GitHubAfter._ours(issue, MARKER, "meeting-bot")[1:]:
+    for younger in GitHubAfter._ours(issue, MARKER, "Meeting-Bot")[1:]:  # logins compare without case
         younger.delete()
     assert [c["body"] for c in github.comments(REPO, number)] == ["first " + MARKER]
 
@@ -115,7 +120,7 @@ def test_a_label_is_removed_a_missing_one_is_fine_and_a_refusal_is_forbidden(git
     limited = "ghp_limited000000000000000000000000000000"
     github.add_token(limited, login="meeting-bot", repos=[REPO])
     with pytest.raises(Forbidden):
-        GitHubAfter(client(github, limited), github.url).remove_label("acme/lib", number, "agenda")
+        GitHubAfter(Clients.single(client(github, limited)), Calls(url=github.url)).remove_label("acme/lib", number, "agenda")
 
 
 def test_the_listing_scans_the_meetings_recent_issues_and_skips_pull_requests(github, store):
@@ -124,6 +129,6 @@ def test_the_listing_scans_the_meetings_recent_issues_and_skips_pull_requests(gi
                      created_at=now - dt.timedelta(days=30))
     github.add_issue(REPO, "new", user="meeting-bot", body=markers.make_key("wg/2024-03-18"))
     github.add_issue(REPO, "pr", user="meeting-bot", body=markers.make_key("wg/2024-03-11"), pull_request=True)
-    issues = GitHubIssues(client(github))
+    issues = GitHubIssues(Clients.single(client(github)))
     found = issues.find(REPO, ("wg/2024-03-11",), now - dt.timedelta(days=400), scan=("wg/", now - dt.timedelta(days=8)))
     assert set(found) == {"wg/2024-03-11", "wg/2024-03-18"} and found["wg/2024-03-11"] == ()

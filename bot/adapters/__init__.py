@@ -67,7 +67,7 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
         fetch_feed=lambda url: _fetch_feed(url, settings, feeds),
         guard=guard,
-        after=_Lazy(lambda: _after(clients(), github_calls())),
+        after=_Lazy(lambda: _after(clients(), github_calls(), me)),
     )
 
 
@@ -93,10 +93,10 @@ def _issues(clients, calls, me):
     return GitHubIssues(clients, calls, me=me)
 
 
-def _after(clients, calls):
+def _after(clients, calls, me):
     from bot.adapters.github_after import GitHubAfter
 
-    return GitHubAfter(clients, calls)
+    return GitHubAfter(clients, calls, me=me)
 
 
 def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy):

@@ -82,17 +82,7 @@ class GitHubIssues:
         """
         me = self._me(repo)
         limits = {key: max(since, (bounds or {}).get(key, since)) for key in keys}
-        listing = self._repo(repo).get_issues(state="all", sort="created", direction="desc", since=since)
-        for issue in listing:
-            record = _record(issue, me)
-            if record.created_at and record.created_at < _stop_at(found, limits, scan):
-                break
-            if not record.trusted or PULL_PATH in record.url:
-                continue  # an outsider's copy of a key never counts, nor a pull request (the listing has them)
-            key = markers.find_key(record.body)
-            if key in found or _scanned(key, record, scan):
-                found.setdefault(key, []).append(record)
-        return found
+        found = self._calls(f"listing issues of {repo}", lambda: self._scan(repo, limits, since, me, scan))
         return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
 
     def _scan(self, repo: str, limits: Mapping[str, dt.datetime], since: dt.datetime, me: str | None,
@@ -104,8 +94,8 @@ class GitHubIssues:
             record = _record(issue, me)
             if record.created_at and record.created_at < _stop_at(found, limits, scan):
                 break
-            if not record.trusted:
-                continue  # an outsider's copy of a key neither counts nor stops the listing
+            if not record.trusted or PULL_PATH in record.url:
+                continue  # an outsider's copy of a key never counts, nor a pull request (the listing has them)
             key = markers.find_key(record.body)
             if key in found or _scanned(key, record, scan):
                 found.setdefault(key, []).append(record)
