@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench import report
+from bench.after import after_table
 from bench.targets import targets_table
 from bench.world import UNLIMITED
 
@@ -63,7 +64,18 @@ bench, which holds the doubles); figures never read below the helper's own ~10 M
 """
 
 
-def document(args, elapsed: float, results, startups, mem, idle, machine: str) -> str:
+AFTER = """The steps of SPEC section 8 for one meeting with 100 agenda items (`bench/after.py`): a pass
+makes the 2024-03-04 occurrence; a pass after its `after_hours` takes its steps (and makes the next
+occurrence); a person merges the archive pull request, if any; a settling pass records that (and
+refreshes the next agenda after labels were removed); then a re-run with nothing new. "The steps"
+is what those passes sent beyond the same passes of the same meeting without a previous occurrence
+(GitHub reads + writes, and HackMD requests); the re-run is set beside that meeting's re-run. While an
+archive pull request is open (until a person merges or closes it, at most `after_hours` + 8 days),
+each run also reads the note and the pull request: 2 GitHub reads and 2 HackMD reads more.
+"""
+
+
+def document(args, elapsed: float, results, startups, mem, idle, machine: str, after=()) -> str:
     command = "python -m bench" + (" --quick" if args.quick else "")
     parts = [
         INTRO.format(command=command, date=_today(), minutes=elapsed / 60),
@@ -76,6 +88,7 @@ def document(args, elapsed: float, results, startups, mem, idle, machine: str) -
         "### Requests by kind, summed over the matrix\n\n" + report.kinds_table(results),
         "### Discussions (GraphQL)\n\n" + DISCUSSIONS + "\n" + report.discussions_table(results),
         "### Quota\n\n" + QUOTA.format(unlimited=UNLIMITED) + "\n" + report.quota_table(results),
+        *(["## After the meeting\n\n" + AFTER + "\n" + after_table(list(after))] if after else []),
         "## Speed and memory of one pass\n\n" + PEAK + "\n" + report.timing_table(results),
         "## Start-up\n\n" + STARTUP.format(runs=args.startup_runs) + "\n" + report.startup_table(startups),
         "## Worker\n\n" + WORKER.format(every=args.every, idle=args.idle_seconds) + "\n" + report.worker_table(mem, idle),

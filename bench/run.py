@@ -15,7 +15,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # started as a file, `python bench/run.py`: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import report, scenarios, startup, worker
+from bench import after, report, scenarios, startup, worker
 from bench.document import document
 from bench.measure import ROOT
 
@@ -104,12 +104,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     load_before, start = os.getloadavg(), time.perf_counter()
     results = run_matrix(args)
+    _progress("after the meeting ...")
+    steps = after.after_results()
     _progress("start-up ...")
     startups = startup.all_startups(args.startup_runs)
     _progress(f"worker: {args.passes} passes every {args.every} ...")
     mem = worker.memory(args.passes, args.every)
     idle = worker.idle(args.idle_seconds)
-    text = document(args, time.perf_counter() - start, results, startups, mem, idle, machine(load_before))
+    text = document(args, time.perf_counter() - start, results, startups, mem, idle, machine(load_before), steps)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         _progress(f"wrote {args.output}")

@@ -300,6 +300,7 @@ def _item_json(item: AgendaItem, section: str | None) -> dict[str, object]:
         "labels": list(item.labels),
         "author": item.author,
         "updated_at": _utc(item.updated_at),
+        "first_appeared": item.first_appeared.isoformat() if item.first_appeared else None,
     }
 
 
@@ -308,7 +309,8 @@ def agenda_json(agenda: Agenda) -> str:
 
     {"label", "orgs", "repos", "items": [{"kind" ("issue", "pull_request" or "discussion"),
     "section" (its section's title, or null), "repo", "number", "title", "url", "is_pull_request",
-    "labels", "author", "updated_at" (ISO 8601 UTC ending in Z, or null)}], "warnings": [...],
+    "labels", "author", "updated_at" (ISO 8601 UTC ending in Z, or null), "first_appeared" (the
+    date, YYYY-MM-DD, of the earlier meeting whose agenda first had the item, or null)}], "warnings": [...],
     "withheld" (how many items were left out for coming from a less visible repository)}.
     Items come in the agenda's order: the sections', then by repository. Titles are raw:
     escaping is the consumer's business.

@@ -14,7 +14,9 @@ from bot import agenda as agenda_mod
 from bot import logs, occurrences, shards, upcoming
 from bot.config import load_meetings
 from bot.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, BotError, ConfigError, UsageError
-from bot.model import Meeting, Problem
+from bot.after_step import carried_over
+from bot.model import Agenda, Meeting, Problem
+from bot.plan import survivor
 from bot.ports import Services
 from bot.render import Renderer
 from bot.render_check import check_templates
@@ -123,7 +125,8 @@ def check(app: App) -> int:
 def agenda(app: App) -> int:
     (meeting,) = app.select(app.load(), [app.args.meeting])
     try:
-        found = app.services([meeting]).agenda.collect(meeting)
+        services = app.services([meeting])
+        found = _carried_over(meeting, services, services.agenda.collect(meeting), app.clock())
     except BotError as exc:
         log.error("%s: %s", meeting.id, exc)
         return EXIT_FAILED
@@ -132,6 +135,20 @@ def agenda(app: App) -> int:
     fmt = agenda_mod.agenda_json if app.args.format == "json" else agenda_mod.agenda_markdown
     _print(fmt(found).rstrip("\n"))
     return EXIT_OK
+
+
+def _carried_over(meeting: Meeting, services: Services, found: Agenda, now: dt.datetime) -> Agenda:
+    """The agenda with the date each item first appeared, read from the previous meeting's issue."""
+    if not meeting.after.carry_over:
+        return found
+    feeds = fetch_feeds(meeting, services)
+    coming = occurrences.next_occurrence(meeting, now, feeds)
+    previous = occurrences.previous_occurrence(meeting, coming, feeds) if coming else None
+    if previous is None:
+        return found
+    since = (previous.window_opens - dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+    issues = services.issues.find(meeting.repo, (previous.key,), since)
+    return carried_over(meeting, found, previous, survivor(tuple(issues.get(previous.key, ()))))
 
 
 def next_(app: App) -> int:

@@ -15,8 +15,8 @@ from dateutil.rrule import rrule, rrulestr
 
 from bot import model, recurrence
 from bot.model import (
-    AgendaConfig, AgendaSection, AnnounceConfig, AnnounceKind, CalendarConfig, CalendarProvider, IssueConfig, Meeting,
-    NotesConfig, NotesProvider, Problem, Slot,
+    AfterConfig, AgendaConfig, AgendaSection, AnnounceConfig, AnnounceKind, ArchiveMode, CalendarConfig,
+    CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider, Problem, Slot,
 )
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
 
@@ -66,7 +66,7 @@ _ANY_START = dt.datetime(2000, 1, 3, 12)  # to check a rule whose start is itsel
 HACKMD_PERMISSIONS = ("owner", "signed_in", "guest")
 HACKMD_COMMENT_PERMISSIONS = ("disabled", "forbidden", "owners", "signed_in_users", "everyone")
 
-ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "calendar", "vars",
+ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "calendar", "after", "vars",
              "display_zones", "announce")
 SLOT_KEYS = ("timezone", "start", "rrule", "duration_minutes", "create_days_before", "skip_dates",
              "ics_url", "ics_match", "vars")
@@ -78,9 +78,12 @@ NOTES_KEYS = ("provider", "template", "path", "hackmd_team", "hackmd_read_permis
 CALENDAR_KEYS = ("provider", "calendar_id", "template")
 ANNOUNCE_KEYS = ("targets", "on", "reminder_hours", "template")
 _TARGET = re.compile(r"[A-Za-z0-9_]{1,64}")
+AFTER_KEYS = ("close_issue", "archive", "archive_path", "after_hours", "carry_over", "action_items",
+              "remove_label")
+MAX_AFTER_HOURS = 24 * 30
 
 TemplateExists = Callable[[str], bool]
-INLINE_TEMPLATES = {"title": ("title",), "notes.path": ("notes", "path")}  # their errors name these lines
+INLINE_TEMPLATES = {"title": ("title",), "notes.path": ("notes", "path"), "after.archive_path": ("after", "archive_path")}  # their errors name these lines
 
 
 def load_meetings(config_dir: Path, template_exists: TemplateExists) -> tuple[list[Meeting], list[Problem]]:
@@ -154,6 +157,7 @@ def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
         notes=_notes(root),
         calendar=_calendar(root),
         announce=_announce(root),
+        after=_after(root),
         vars=_vars(root),
         display_zones=_display_zones(root),
         lines={name: root.document.lines.line(where) for name, where in INLINE_TEMPLATES.items()},
@@ -398,6 +402,21 @@ def _announce(root: Table) -> AnnounceConfig:
         on=on if "on" in table.data else default.on,
         reminder_hours=table.integer("reminder_hours", default.reminder_hours, 1, 24 * 30),
         template=table.string("template", default.template),
+    )
+
+
+def _after(root: Table) -> AfterConfig:
+    after, default = _section(root, "after", AFTER_KEYS), AfterConfig()
+    if after is None:
+        return default
+    return AfterConfig(
+        close_issue=after.boolean("close_issue", default.close_issue),
+        archive=ArchiveMode(after.choice("archive", _values(ArchiveMode), default.archive.value)),
+        archive_path=_template_text(after, "archive_path", default.archive_path),
+        after_hours=after.integer("after_hours", default.after_hours, 0, MAX_AFTER_HOURS),
+        carry_over=after.boolean("carry_over", default.carry_over),
+        action_items=after.boolean("action_items", default.action_items),
+        remove_label=after.boolean("remove_label", default.remove_label),
     )
 
 

@@ -172,3 +172,34 @@ def find_notes_ref(body: str) -> str | None:
         if found:
             return unquote(found.group("ref"))
     return None
+
+
+STATUS = "<!-- meeting-bot:after={steps} -->"
+EXTRA = "<!-- meeting-bot:extra -->"
+_STEP = r"[a-z]+(?:=[A-Za-z0-9][A-Za-z0-9._/-]*)?"
+_STATUS_LINE = re.compile(rf"^ {{0,3}}<!-- meeting-bot:after=(?P<steps>{_STEP}(?:,{_STEP})*)? -->[ \t]*\r?$")
+_EXTRA_LINE = re.compile(r"^ {0,3}<!-- meeting-bot:extra -->[ \t]*\r?$")
+
+
+def find_status(body: str) -> frozenset[str]:
+    """The after-meeting steps an issue records as done (`archived`, `labels`, `refused=owner/repo`)."""
+    for _, line in _lines_outside_code(body):
+        found = _STATUS_LINE.match(line)
+        if found:
+            return frozenset(filter(None, (found.group("steps") or "").split(",")))
+    return frozenset()
+
+
+def with_status(body: str, steps: frozenset[str]) -> str:
+    """`body` with its status line saying `steps` (replaced in place, else added at the end)."""
+    line = STATUS.format(steps=",".join(sorted(steps)))
+    for offset, text in _lines_outside_code(body):
+        if _STATUS_LINE.match(text):
+            end = offset + len(text.rstrip("\r"))
+            return body[:offset] + line + body[end:]
+    return body + ("" if body.endswith("\n") or not body else "\n") + line + "\n"
+
+
+def is_extra(body: str) -> bool:
+    """Whether an issue says it was made for a chair's extra (or forced) occurrence."""
+    return any(_EXTRA_LINE.match(line) for _, line in _lines_outside_code(body))

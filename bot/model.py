@@ -22,6 +22,8 @@ DEFAULT_ANNOUNCE_TEMPLATE = "announce.md.j2"
 DEFAULT_REMINDER_HOURS = 24
 DEFAULT_DURATION_MINUTES = 60
 DEFAULT_CREATE_DAYS_BEFORE = 7
+DEFAULT_ARCHIVE_PATH = "meetings/{{ date }}.md"
+DEFAULT_AFTER_HOURS = 24
 
 # Zones shown in the default issue's time table: the Americas, Europe, Africa, Asia, Oceania.
 DEFAULT_DISPLAY_ZONES = (
@@ -51,6 +53,12 @@ class NotesProvider(str, Enum):
 
 class CalendarProvider(str, Enum):
     GOOGLE = "google"
+    NONE = "none"
+
+
+class ArchiveMode(str, Enum):
+    PULL_REQUEST = "pull-request"
+    COMMIT = "commit"
     NONE = "none"
 
 
@@ -131,6 +139,19 @@ class AnnounceConfig:
 
 
 @dataclass(frozen=True)
+class AfterConfig:
+    """`[after]`: what happens once an occurrence has ended (SPEC section 8)."""
+
+    close_issue: bool = True
+    archive: ArchiveMode = ArchiveMode.PULL_REQUEST
+    archive_path: str = DEFAULT_ARCHIVE_PATH
+    after_hours: int = DEFAULT_AFTER_HOURS
+    carry_over: bool = True
+    action_items: bool = True
+    remove_label: bool = False
+
+
+@dataclass(frozen=True)
 class Meeting:
     """One meeting file, validated."""
 
@@ -145,6 +166,7 @@ class Meeting:
     notes: NotesConfig = field(default_factory=NotesConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     announce: AnnounceConfig = field(default_factory=AnnounceConfig)
+    after: AfterConfig = field(default_factory=AfterConfig)
     vars: Mapping[str, object] = field(default_factory=dict)
     display_zones: tuple[str, ...] = DEFAULT_DISPLAY_ZONES
     lines: Mapping[str, int] = field(default_factory=dict)  # "title", "notes.path": where they are written
@@ -211,6 +233,7 @@ class AgendaItem:
     updated_at: dt.datetime | None = None
     is_discussion: bool = False
     visibility: str | None = None  # the repository's: "public", "private" or "internal"; None: not known
+    first_appeared: dt.date | None = None  # the date of the earlier meeting whose agenda first had it
 
     @property
     def kind(self) -> ItemKind:
@@ -297,6 +320,7 @@ class IssueRecord:
     author: str | None = None
     created_at: dt.datetime | None = None
     trusted: bool = True  # written by a maintainer or an app, not by just anyone who can open an issue
+    state_reason: str | None = None  # GitHub's: "completed", "not_planned", "reopened" (a human reopened it)
 
 
 @dataclass(frozen=True)
@@ -317,6 +341,17 @@ class NotesRecord:
     content: str
     ref: str  # repo provider: the path; hackmd: the note id
     version: str | None = None  # repo provider: the blob sha
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """Where an occurrence's notes were archived: the bot's pull request, or the committed file."""
+
+    url: str  # the pull request's or the file's web URL
+    state: str  # "open", "closed" or "merged" (a pull request), "committed" (a file on the default branch)
+    content: str | None = None  # the archived file as it is on the pull request's branch (None: not there)
+    version: str | None = None  # its blob sha
+    number: int | None = None  # the pull request's number
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ MAX_EVENT_DESCRIPTION = 8192  # what Google Calendar keeps of a description
 ISSUE_REGION = "agenda"
 
 STARTED = "nothing to do: the {date} meeting has started, so it is left as it is"
+CANCELLED = "#{number} was closed as not planned: the meeting is cancelled"
 SKIPPED_EMPTY = "skipped: the agenda is empty and skip_if_empty is set (use --force to create anyway)"
 CLOSED_BY_HAND = "#{number} was closed by hand: left alone"
 MARKERS_MISSING = "#{number}: the agenda markers were removed by hand, so the agenda is not refreshed"
@@ -113,6 +114,7 @@ class Existing:
     notes: NotesRecord | None = None
     notes_url: str | None = None  # where the notes are or will be, when known before they exist
     events: tuple[EventRecord, ...] = ()  # bot events carrying the key
+    action_items: tuple[str, ...] = ()  # open action items of the previous notes, for new notes
 
 
 @dataclass(frozen=True)
@@ -222,11 +224,14 @@ def plan(
     if issue is None:
         _plan_create(meeting, occurrence, agenda, existing, options, renderer, out)
         return out.done()
+    if issue.state == "closed" and issue.state_reason == "not_planned":
+        out.notices.append(CANCELLED.format(number=issue.number))
+        return out.done()
     if readback.forged_notes_ref(meeting, occurrence, issue.body):
         out.notices.append(NOTES_REF_IGNORED.format(number=issue.number))
     title = renderer.title(meeting, occurrence)  # never the live issue title: anyone with triage can change it
     lnk = links(meeting, occurrence, existing, issue)
-    ctx = build_context(meeting, occurrence, agenda, lnk, title=title)
+    ctx = build_context(meeting, occurrence, agenda, lnk, title=title, action_items=existing.action_items)
     _plan_duplicates(meeting, occurrence, existing.issues, issue, out)
     rendered = fit(
         agenda,
@@ -251,9 +256,9 @@ def _plan_create(
         return
     title = renderer.title(meeting, occurrence)
     lnk = links(meeting, occurrence, existing, None)
-    notes_line = ""
+    notes_line = markers.EXTRA + "\n" if _forced(meeting, occurrence, agenda, options) else ""
     if meeting.notes.provider is not NotesProvider.NONE:
-        notes_line = markers.make_notes_ref(notes_ref(meeting, occurrence, agenda, renderer, None)) + "\n"
+        notes_line += markers.make_notes_ref(notes_ref(meeting, occurrence, agenda, renderer, None)) + "\n"
 
     def finish(body: str) -> str:  # what is sent, so the size limit is measured on it
         return sealed(body.rstrip("\n") + "\n" + notes_line if notes_line else body)
@@ -261,6 +266,11 @@ def _plan_create(
     render = lambda ag: renderer.issue(build_context(meeting, occurrence, ag, lnk, title))  # noqa: E731
     body = finish(fit(agenda, render, MAX_ISSUE_BODY, final=finish))
     out.actions.append(CreateIssue(meeting.repo, title, body, meeting.issue.labels))
+
+
+def _forced(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, options: Options) -> bool:
+    """A chair's extra occurrence, or one forced past skip_if_empty: never cancelled by the bot."""
+    return occurrence.extra or (options.force and agenda.empty and meeting.agenda.skip_if_empty)
 
 
 def _plan_duplicates(
@@ -288,7 +298,7 @@ def _plan_previous(meeting: Meeting, existing: Existing, issue: IssueRecord, opt
     previous = existing.previous
     if not meeting.issue.close_previous or previous is None or not options.previous_started or not previous.trusted:
         return
-    if previous.state == "open" and previous.number != issue.number:
+    if previous.state == "open" and previous.state_reason != "reopened" and previous.number != issue.number:
         comment = PREVIOUS_COMMENT.format(number=issue.number, url=issue.url)
         out.actions.append(CloseIssue(meeting.repo, previous.number, comment))
 

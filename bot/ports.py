@@ -9,7 +9,9 @@ from typing import Callable, Iterator, Mapping, Protocol
 
 from bot.errors import Conflict as Conflict, Forbidden as Forbidden, NotFound as NotFound  # the adapters raise these
 from bot.errors import RateLimited as RateLimited, ServiceError as ServiceError
-from bot.model import Agenda, CommentRecord, EventDraft as EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord
+from bot.model import (
+    Agenda, ArchiveRecord, CommentRecord, EventDraft as EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord,
+)
 
 
 class AgendaSource(Protocol):
@@ -28,10 +30,19 @@ class IssueStore(Protocol):
     def access(self, repo: str) -> Access | None:
         """The credentials' permissions on `repo`, or None when GitHub does not say (App tokens)."""
 
-    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+    def find(
+        self,
+        repo: str,
+        keys: tuple[str, ...],
+        since: dt.datetime,
+        bounds: Mapping[str, dt.datetime] | None = None,
+        scan: tuple[str, dt.datetime] | None = None,
+    ) -> Mapping[str, tuple[IssueRecord, ...]]:
         """The issues of `repo` whose body carries one of `keys`, oldest first per key.
 
-        Only issues created at or after `since` need be considered.
+        Only issues created at or after `since` (or a key's later bound in `bounds`) need be
+        considered. `scan` = (prefix, moment): also the keys starting with prefix on issues created
+        since the moment.
         """
 
     def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord: ...
@@ -116,6 +127,29 @@ class Announcer(Protocol):
         """Deliver one message; raise ServiceError (naming the target, never its URL) when it fails."""
 
 
+class AfterStore(Protocol):
+    """The after-meeting writes; pull requests and comments count only when the bot's own identity made them."""
+
+    def file_url(self, repo: str, path: str) -> str: ...
+
+    def find_archive(self, repo: str, path: str, branch: str | None) -> ArchiveRecord | None: ...
+
+    def open_archive(self, repo: str, branch: str, path: str, content: str, message: str, title: str,
+                     body: str) -> ArchiveRecord: ...
+
+    def update_archive(self, repo: str, branch: str, path: str, content: str, message: str,
+                       version: str | None) -> None: ...
+
+    def commit_archive(self, repo: str, path: str, content: str, message: str) -> ArchiveRecord: ...
+
+    def close_meeting(self, repo: str, number: int, comment: str, marker: str, reason: str) -> None: ...
+
+    def record_steps(self, repo: str, number: int, steps: frozenset[str]) -> None: ...
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        """Forbidden when the credentials may not label issues there."""
+
+
 @dataclass
 class Services:
     """The outside world for one pass, built by the one wiring function (`bot.adapters.wire`)."""
@@ -125,6 +159,7 @@ class Services:
     notes: Callable[[Meeting], NotesStore | None]
     calendar: Callable[[Meeting], Calendar | None]
     fetch_feed: Callable[[str], str]
+    after: AfterStore
     guard: WriteGuard = field(default_factory=WriteGuard)  # given to the adapters by the wiring
     comments: Comments | None = None
     announcer: Announcer | None = None

@@ -24,17 +24,18 @@ RenderError = TemplateError  # the name the rendering code and its tests use
 TITLE_LIMIT = 256  # GitHub's longest issue title
 TITLE_SETTING = "title"  # the inline templates' names in `Meeting.lines`
 PATH_SETTING = "notes.path"
+ARCHIVE_PATH_SETTING = "after.archive_path"
 TEMPLATE_NOT_FOUND = "template {name!r} not found"
 UNKNOWN_ZONE = "unknown time zone {zone!r}"
 EMPTY_TITLE = "title renders to nothing; an issue needs a title"
 NO_REGION = "{kind} template has no agenda region ({start} ... {end}); the bot could not refresh the agenda"
 UNESCAPED = ("{kind} template places an agenda title without |{filter}: "
              "a title could then mention people or inject HTML")
-PATH_EMPTY = "notes.path renders to an empty path"
-PATH_ABSOLUTE = "notes.path must be relative to the repository, not {path!r}"
-PATH_BACKSLASH = "notes.path must separate folders with /, not a backslash: {path!r}"
-PATH_PARTS = "notes.path must not have empty, '.' or '..' parts: {path!r}"
-PATH_CONTROL = "notes.path must be one line without control characters: {path!r}"
+PATH_EMPTY = "{setting} renders to an empty path"
+PATH_ABSOLUTE = "{setting} must be relative to the repository, not {path!r}"
+PATH_BACKSLASH = "{setting} must separate folders with /, not a backslash: {path!r}"
+PATH_PARTS = "{setting} must not have empty, '.' or '..' parts: {path!r}"
+PATH_CONTROL = "{setting} must be one line without control characters: {path!r}"
 
 SAMPLE_TAG = "<img src=x onerror=alert(1)>"
 SAMPLE_MENTION = "@sample-org/everyone"
@@ -90,7 +91,9 @@ class Context(Mapping[str, object]):
     - `agenda`: label, orgs, repos, empty, items, sections, groups, discussions (whether discussions
       were searched); a section has title and items, a group has repo and items; an item has repo,
       number, title, url, kind ("issue", "pull_request", "discussion"), is_pull_request,
-      is_discussion, labels, author (GitHub text: place it with |md).
+      is_discussion, labels, author (GitHub text: place it with |md), and first_appeared (the date
+      of the earlier meeting whose agenda first had it, or None).
+    - `action_items`: the open task lines ("- [ ] ...") of the previous meeting's notes, as written there.
     - `links`: issue, notes, calendar, join; each a URL or None.
     - `times`: a row per display zone: zone, label, start_local, end_local, day_shift, abbreviation.
     - `world_clock_url`: a timeanddate.com link.  `markers`: agenda_start, agenda_end, links_start,
@@ -118,7 +121,10 @@ def default_templates_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "templates"
 
 
-def build_context(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str) -> Context:
+def build_context(
+    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str,
+    action_items: tuple[str, ...] = (),
+) -> Context:
     """Everything a template may read; `calendar` and `join` links default to vars calendar_url, join_url."""
     variables = {**meeting.vars, **occurrence.vars}
     values = {
@@ -129,6 +135,7 @@ def build_context(meeting: Meeting, occurrence: Occurrence, agenda: Agenda, link
         "times": timefmt.time_table(occurrence, meeting.display_zones),
         "world_clock_url": timefmt.world_clock_url(occurrence, title),
         "markers": _marker_view(occurrence),
+        "action_items": action_items,
     }
     return Context(meeting, occurrence, MappingProxyType(values))
 
@@ -252,12 +259,12 @@ class Renderer:
         """One announcement's text; the template also reads `kind` (created, reminder, cancelled, minutes)."""
         return self._file(ctx.meeting.announce.template, {**ctx.values, "kind": kind})
 
-    def path(self, template_str: str, ctx: Context) -> str:
-        """The notes file's path in the repository, checked to stay inside it."""
-        path = self._inline(template_str, ctx.values, ctx.meeting, PATH_SETTING)
+    def path(self, template_str: str, ctx: Context, setting: str = PATH_SETTING) -> str:
+        """A file's path in the repository (notes.path, after.archive_path), checked to stay inside it."""
+        path = self._inline(template_str, ctx.values, ctx.meeting, setting)
         problem = path_problem(path)
         if problem:
-            raise RenderError(str(ctx.meeting.source), ctx.meeting.line(PATH_SETTING), problem.format(path=path))
+            raise RenderError(str(ctx.meeting.source), ctx.meeting.line(setting), problem.format(path=path, setting=setting))
         return path
 
     def _file(self, name: str, values: Mapping[str, object]) -> str:

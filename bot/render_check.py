@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import escape, markers
 from bot.model import (
-    Agenda, AgendaGroup, AgendaItem, AnnounceKind, CalendarProvider, Meeting, NotesProvider, Occurrence, Problem,
+    Agenda, AgendaGroup, AgendaItem, AnnounceKind, ArchiveMode, CalendarProvider, Meeting, NotesProvider, Occurrence,
+    Problem,
     SectionGroup,
 )
 from bot.render import (
@@ -18,6 +19,7 @@ from bot.render import (
     SAMPLE_OTHER_REPO,
     SAMPLE_TAG,
     UNESCAPED,
+    ARCHIVE_PATH_SETTING,
     Context,
     Links,
     RenderError,
@@ -52,6 +54,8 @@ class TemplateCheck:
             self._attempt(lambda: self.renderer.path(self.meeting.notes.path, ctx))
         if self.meeting.announce.targets:
             self._announcements(ctx)
+        if self.meeting.notes.provider is NotesProvider.HACKMD and self.meeting.after.archive is not ArchiveMode.NONE:
+            self._attempt(lambda: self.renderer.path(self.meeting.after.archive_path, ctx, ARCHIVE_PATH_SETTING))
         return self.problems
 
     def _attempt(self, render: Callable[[], str]) -> str | None:

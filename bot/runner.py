@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
+from bot.after_step import AfterStep, ended_occurrences
 from bot.apply import Applier, DryApplier
 from bot.errors import BotError, Conflict, ServiceError, StartedMeanwhile, one_line, unexpected
 from bot.logs import LOGGER
@@ -16,7 +17,7 @@ from bot.model import Agenda, EventRecord, IssueRecord, Meeting, Occurrence
 from bot.plan import STARTED, Action, CreateIssue, Existing, Options, plan, plan_sweep, survivor
 from bot.ports import Services
 from bot.render import Renderer
-from bot.turn import Found, Ports, Turn, bind, calendar_id, collect, read, read_issues
+from bot.turn import Found, Listing, Ports, Turn, bind, calendar_id, collect, read, read_issues
 
 log = logging.getLogger(LOGGER)
 
@@ -90,16 +91,19 @@ def _meeting_pass(meeting: Meeting, run: Pass, say: Say) -> None:
     """The product, step by step: each step takes what the one before returned."""
     now, feeds = run.clock(), fetch_feeds(meeting, run.services)
     occurrence = choose(meeting, run.request, now, feeds, say)
-    if occurrence is None:
-        sweep_idle(meeting, now, feeds, run, say)  # a skipped date still loses its event
-        _raise(announce(meeting, feeds, run, say))
-        return
-    if occ_mod.has_started(occurrence, now):
-        say(STARTED.format(date=occurrence.date.isoformat()))
+    step = AfterStep(meeting, run.services, run.renderer, run.request.dry_run, run.out, say)
+    if occurrence is None or occ_mod.has_started(occurrence, now):
+        after_only(step, occurrence, now, feeds, run)  # after the meeting: its steps, and cancellations
+        if occurrence is None:
+            _raise(announce(meeting, feeds, run, say))  # nothing is announced once a meeting has started
         return
     turn = prepare(meeting, occurrence, now, feeds, run)
     ports = bind(meeting, run.services)
     found = read(turn, ports, collect(turn, ports))
+    existing = found.existing
+    if step.cancel_empty(occurrence, survivor(existing.issues), existing.events, found.agenda.empty, run.request.force):
+        step.run(now, feeds, turn.ended, found=found.listed)
+        return
     writer = _BeforeStart(writer_for(turn, ports, found, run, say), run.clock, occurrence)
     with run.services.guard.checking(writer.check):  # the adapters check again right before each write request
         existing = converge(turn, found, writer, ports, say)
@@ -107,6 +111,7 @@ def _meeting_pass(meeting: Meeting, run: Pass, say: Say) -> None:
         if found.calendar_error is not None:
             raise found.calendar_error  # the issue and notes are done; the next run completes the event
         sweep(turn, found, existing, writer)  # a dry run shows what it would cancel
+    step.run(now, feeds, turn.ended, found=as_left(found.listed, existing))
     _raise(failure)  # a failed send is tried again on the next run
 
 
@@ -148,7 +153,27 @@ def prepare(meeting: Meeting, occurrence: Occurrence, now: dt.datetime, feeds: o
     previous = occ_mod.previous_occurrence(meeting, occurrence, feeds)
     started = bool(previous and occ_mod.has_started(previous, now))
     options = Options(force=run.request.force, previous_started=started)
-    return Turn(meeting, occurrence, previous, now, feeds, options, run.renderer)
+    ended = ended_occurrences(meeting, now, feeds, run.request.date, run.request.force)
+    return Turn(meeting, occurrence, previous, now, feeds, options, run.renderer, ended)
+
+
+# -- after the meeting ---------------------------------------------------------------------------
+
+
+def after_only(step: AfterStep, occurrence: Occurrence | None, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass) -> None:
+    """No occurrence to prepare (none due, or it has started): the ended ones' steps, the cancellations."""
+    ended = ended_occurrences(step.meeting, now, feeds, run.request.date, run.request.force)
+    if occurrence is not None and occurrence not in ended:
+        step.say(STARTED.format(date=occurrence.date.isoformat()))
+    step.run(now, feeds, ended)
+    if occurrence is None:
+        sweep_idle(step.meeting, now, feeds, run, step.say)  # a skipped date still loses its event
+
+
+def as_left(listed: Listing, existing: Existing) -> dict[str, tuple[IssueRecord, ...]]:
+    """The listing with the issues as this pass left them (the previous one may have been closed)."""
+    left = {i.number: i for i in (*existing.issues, *((existing.previous,) if existing.previous else ()))}
+    return {key: tuple(left.get(i.number, i) for i in issues) for key, issues in listed.items()}
 
 
 # -- announce ------------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from typing import Mapping
+
 from bot import occurrences as occ_mod
+from bot.after_step import carried_over, lookup, previous_action_items
 from bot.errors import ServiceError
 from bot.logs import LOGGER
 from bot.model import Agenda, EventRecord, IssueRecord, Meeting, Occurrence
@@ -18,6 +21,8 @@ from bot.render import Renderer
 log = logging.getLogger(LOGGER)
 
 SEARCH_HORIZON_DAYS = 400  # how far back, before an occurrence's window, its issue may have been made
+
+Listing = Mapping[str, tuple[IssueRecord, ...]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Turn:
     feeds: occ_mod.Feeds
     options: Options
     renderer: Renderer
+    ended: tuple[Occurrence, ...] = ()  # the ended occurrences whose after-meeting steps this pass takes
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Found:
     existing: Existing
     future: tuple[EventRecord, ...] = ()
     calendar_error: ServiceError | None = None
+    listed: Listing = dataclasses.field(default_factory=dict)  # every issue the listing saw, for the after step
 
 
 def bind(meeting: Meeting, services: Services) -> Ports:
@@ -71,28 +78,42 @@ def collect(turn: Turn, ports: Ports) -> Agenda:
 
 
 def read(turn: Turn, ports: Ports, agenda: Agenda) -> Found:
-    """Everything that exists of the occurrence's artifacts, read before anything is planned."""
-    issues, previous = read_issues(turn, ports)
+    """Everything that exists of the occurrence's artifacts, read before anything is planned; the agenda
+    comes back with the items carried over from the previous meeting marked (when carry_over is on)."""
+    issues, previous, listed = read_issues(turn, ports)
     existing = Existing(issues=issues, previous=previous)
     if ports.notes is not None:
         ref = notes_ref(turn.meeting, turn.occurrence, agenda, turn.renderer, survivor(issues))
         record = ports.notes.find(turn.meeting, ref, turn.occurrence.key)
         url = ports.notes.url_for(turn.meeting, ref)
         existing = dataclasses.replace(existing, notes=record, notes_url=url)
+        if record is None and not (agenda.empty and turn.meeting.agenda.skip_if_empty):
+            items = previous_action_items(turn.meeting, ports.notes, turn.renderer, turn.previous, previous)
+            existing = dataclasses.replace(existing, action_items=items)
     future, error = _future_events(turn, ports)
     events = tuple(event for event in future if event.key == turn.occurrence.key)
-    return Found(agenda, dataclasses.replace(existing, events=events), future, error)
+    agenda = carried_over(turn.meeting, agenda, turn.previous, previous)
+    return Found(agenda, dataclasses.replace(existing, events=events), future, error, listed)
 
 
-def read_issues(turn: Turn, ports: Ports) -> tuple[tuple[IssueRecord, ...], IssueRecord | None]:
-    """The issues carrying the occurrence's key, and the previous occurrence's issue."""
-    occurrence, previous = turn.occurrence, turn.previous
-    keys = (occurrence.key, previous.key) if previous and turn.meeting.issue.close_previous else (occurrence.key,)
+def read_issues(turn: Turn, ports: Ports) -> tuple[tuple[IssueRecord, ...], IssueRecord | None, Listing]:
+    """The issues carrying the occurrence's key, the previous occurrence's issue, and the whole listing
+    (which also covers the ended occurrences and the scan for cancelled ones, for the after step)."""
+    meeting, occurrence, previous = turn.meeting, turn.occurrence, turn.previous
+    wanted = lookup(meeting, turn.ended, turn.now)
+    keys = [occurrence.key, *wanted.keys]
+    bounds = dict(wanted.bounds)
+    settings = meeting.after
+    if previous is not None and (meeting.issue.close_previous or settings.carry_over or settings.action_items):
+        keys.append(previous.key)
+        if not meeting.issue.close_previous:  # close_previous looks as far back as ever
+            bounds.setdefault(previous.key, (previous.window_opens - dt.timedelta(days=1)).astimezone(dt.timezone.utc))
     earliest = min(o.window_opens for o in (occurrence, previous) if o is not None)
     since = min(earliest, turn.now) - dt.timedelta(days=SEARCH_HORIZON_DAYS)
-    found = ports.issues.find(turn.meeting.repo, keys, since.astimezone(dt.timezone.utc))
+    since = min(since.astimezone(dt.timezone.utc), wanted.since)
+    found = ports.issues.find(meeting.repo, tuple(dict.fromkeys(keys)), since, bounds, wanted.scan)
     before = found.get(previous.key, ()) if previous is not None else ()
-    return tuple(found.get(occurrence.key, ())), survivor(tuple(before))
+    return tuple(found.get(occurrence.key, ())), survivor(tuple(before)), found
 
 
 def _future_events(turn: Turn, ports: Ports) -> tuple[tuple[EventRecord, ...], ServiceError | None]:

@@ -16,13 +16,14 @@ from typing import Callable, Mapping
 from bot import agenda as agenda_mod
 from bot import markers
 from bot.errors import Conflict, ServiceError
-from bot.model import Agenda, AgendaItem, EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord
+from bot.model import Agenda, AgendaItem, ArchiveRecord, EventDraft, EventRecord, IssueRecord, Meeting, NotesRecord
 from bot.occurrences import localize
 from bot.ports import Access, Services
 
 WRITES = (
     "issue.create", "issue.update", "issue.close", "notes.create", "notes.update",
     "event.create", "event.update", "event.cancel",
+    "after.archive", "after.close", "after.record", "after.label",
 )
 BOT = "meeting-bot[bot]"
 
@@ -51,6 +52,7 @@ class Outside:
         self.notes = FakeNotes(self)
         self.calendar = FakeCalendar(self)
         self.agenda = FakeAgenda(self)
+        self.after = FakeAfter(self)
         self.feeds: dict[str, str] = {}
         self.warnings: tuple[str, ...] = ()  # what the agenda source says about its search
         self.before_write: Callable[[str], None] = lambda name: None
@@ -62,6 +64,7 @@ class Outside:
             notes=lambda meeting: self.notes if notes and meeting.notes.provider.value != "none" else None,
             calendar=lambda meeting: self.calendar if calendar and meeting.calendar.provider.value == "google" else None,
             fetch_feed=self._feed,
+            after=self.after,
         )
 
     def _feed(self, url: str) -> str:
@@ -113,13 +116,23 @@ class FakeIssues:
     def access(self, repo: str) -> Access | None:
         return self.access_of
 
-    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+    def find(
+        self,
+        repo: str,
+        keys: tuple[str, ...],
+        since: dt.datetime,
+        bounds: Mapping[str, dt.datetime] | None = None,
+        scan: tuple[str, dt.datetime] | None = None,
+    ) -> Mapping[str, tuple[IssueRecord, ...]]:
+        """Every copy of each key (the fakes keep no creation times, so `since` and `bounds` cut nothing;
+        the scan, like GitHub's adapter, takes only issues whose creation time is known to be recent)."""
         self.outside.reads.append("issue.find")
         found: dict[str, tuple[IssueRecord, ...]] = {}
         for number in sorted(self._repo(repo)):
             record = self._repo(repo)[number]
             key = markers.find_key(record.body)
-            if key in keys and number not in self.lagging:
+            scanned = bool(scan and key and key.startswith(scan[0]) and record.created_at and record.created_at >= scan[1])
+            if key is not None and (key in keys or scanned) and number not in self.lagging:
                 found[key] = found.get(key, ()) + (record,)
         return found
 
@@ -255,3 +268,54 @@ def _issue_url(repo: str, number: int) -> str:
 
 def topic(number: int, title: str, repo: str = "acme/lib") -> AgendaItem:
     return AgendaItem(repo, number, title, _issue_url(repo, number))
+
+
+class FakeAfter:
+    """The after-meeting writes: closing with a comment, recording steps in the issue, labels, archives."""
+
+    def __init__(self, outside: Outside) -> None:
+        self.outside = outside
+        self.archives: dict[tuple[str, str, str | None], ArchiveRecord] = {}
+        self.unlabelled: list[tuple[str, int, str]] = []
+
+    def file_url(self, repo: str, path: str) -> str:
+        return f"https://github.com/{repo}/blob/HEAD/{path}"
+
+    def find_archive(self, repo: str, path: str, branch: str | None) -> ArchiveRecord | None:
+        self.outside.reads.append("after.find_archive")
+        return self.archives.get((repo, path, branch))
+
+    def open_archive(self, repo: str, branch: str, path: str, content: str, message: str, title: str,
+                     body: str) -> ArchiveRecord:
+        record = ArchiveRecord(f"https://github.com/{repo}/pull/{len(self.archives) + 1}", "open", content)
+        self.outside.write("after.archive", lambda: self.archives.__setitem__((repo, path, branch), record))
+        return record
+
+    def update_archive(self, repo: str, branch: str, path: str, content: str, message: str,
+                       version: str | None) -> None:
+        old = self.archives[(repo, path, branch)]
+        self.outside.write("after.archive", lambda: self.archives.__setitem__(
+            (repo, path, branch), dataclasses.replace(old, content=content)))
+
+    def commit_archive(self, repo: str, path: str, content: str, message: str) -> ArchiveRecord:
+        record = ArchiveRecord(self.file_url(repo, path), "committed", content)
+        self.outside.write("after.archive", lambda: self.archives.__setitem__((repo, path, None), record))
+        return record
+
+    def close_meeting(self, repo: str, number: int, comment: str, marker: str, reason: str) -> None:
+        issues = self.outside.issues
+
+        def land() -> None:
+            issues.comments.setdefault((repo, number), []).append(marker + "\n" + comment)
+            issues.edit(repo, number, state="closed", state_reason=reason)
+
+        self.outside.write("after.close", land)
+
+    def record_steps(self, repo: str, number: int, steps: frozenset[str]) -> None:
+        issues = self.outside.issues
+        body = issues.get(repo, number).body
+        done = markers.find_status(body) | steps
+        self.outside.write("after.record", lambda: issues.edit(repo, number, body=markers.with_status(body, done)))
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        self.outside.write("after.label", lambda: self.unlabelled.append((repo, number, label)))

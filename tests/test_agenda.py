@@ -276,6 +276,7 @@ def test_json_is_the_documented_document():
         "labels": [LABEL],
         "author": "alice",
         "updated_at": "2024-02-03T04:05:06Z",
+        "first_appeared": None,
     }
     assert (document["items"][2]["is_pull_request"], document["items"][2]["kind"]) == (True, "pull_request")
     assert document["warnings"] == ["search timed out"]
@@ -370,3 +371,7 @@ def test_cutting_an_agenda_takes_sections_first():
     assert [i.number for i in cut.items] == [1] and cut.groups == () and cut.omitted == 2
     assert [i.number for i in whole.first(3).items] == [1, 2, 3] and whole.first(3).omitted == 0
     assert whole.first(0).empty and whole.first(0).omitted == 3
+def test_json_gives_the_date_an_item_first_appeared():
+    item = AgendaItem(MEETING_REPO, 5, "t", "u", first_appeared=dt.date(2024, 3, 4))
+    document = json.loads(agenda.agenda_json(Agenda(LABEL, groups=(AgendaGroup(MEETING_REPO, (item,)),))))
+    assert document["items"][0]["first_appeared"] == "2024-03-04"

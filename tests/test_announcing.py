@@ -84,7 +84,7 @@ class World:
     printed: list = dataclasses.field(default_factory=list)
 
     def step(self, clock=lambda: BEFORE, dry_run=False, meeting=MEETING) -> Announcements:
-        services = Services(None, self.issues, lambda m: None, lambda m: None, lambda u: "",
+        services = Services(None, self.issues, lambda m: None, lambda m: None, lambda u: "", after=None,
                             comments=self.comments, announcer=self.announcer)
         run = Pass(services, Renderer(), RunRequest(dry_run=dry_run), clock, self.printed.append)
         return Announcements(meeting, run, self.lines.append)

@@ -32,7 +32,7 @@ from bot.plan import DROPPED_EVENT, DUPLICATE_EVENT
 from bot.ports import EventDraft, RateLimited
 from bot.settings import from_environment
 from tests.doubles.gcal import CalendarDouble, make_service_account_key, running_calendar
-from tests.e2e import DATE, KEY, MEETING_ID, NAME, OTHER, STARTED, World, notes_path, world  # noqa: F401 (the fixture)
+from tests.e2e import DATE, KEY, MEETING_ID, NAME, OTHER, REPO, STARTED, World, notes_path, world  # noqa: F401 (the fixture)
 
 CAL = "wg@group.calendar.google.com"
 EMAIL = "meeting-bot@meeting-bot-test.iam.gserviceaccount.com"
@@ -290,13 +290,16 @@ def test_a_skipped_occurrence_cancels_the_bots_event_and_never_a_humans(cal):
     assert cal.bot_events() == [] and cal.bot_events(include_cancelled=True)[0]["status"] == "cancelled"
     assert cal.calendar_writes() == [("calendar.events.delete", ours["id"])]
     assert cal.events() == humans  # untouched, byte for byte
+    issue = cal.issue()
+    assert (issue["state"], issue["state_reason"]) == ("closed", "not_planned")  # SPEC 8: cancelled
 
     cal.reset_logs()
     assert cal.run("run").returncode == 0
     cal.only_reads()
     assert cal.events() == humans
 
-    cal.meeting()  # the skip is taken back: the same event comes back, not a second one
+    cal.meeting()  # the skip is taken back and a chair reopens the issue: the same event comes back
+    cal.github.set_issue(REPO, issue["number"], state="open", state_reason="reopened")
     back = cal.run("run")
     assert back.returncode == 0, back.stderr
     assert cal.event()["id"] == ours["id"] and cal.event()["status"] == "confirmed"

@@ -810,3 +810,35 @@ def test_the_announce_template_must_exist_when_there_are_targets(tmp_path):
     line, message = problem_of(tmp_path, ANNOUNCE, exists)
     assert message == config.MISSING_TEMPLATE.format(key="announce.template", name=model.DEFAULT_ANNOUNCE_TEMPLATE)
     assert load(tmp_path, VALID, exists)[1] == []
+
+
+def test_after_defaults_follow_the_spec(tmp_path):
+    after = meeting_of(tmp_path, VALID).after
+    assert after == model.AfterConfig(True, model.ArchiveMode.PULL_REQUEST, "meetings/{{ date }}.md", 24, True, True, False)
+
+
+def test_after_table_is_read(tmp_path):
+    text = VALID + (
+        '[after]\nclose_issue = false\narchive = "commit"\narchive_path = "minutes/{{ date }}.md"\n'
+        "after_hours = 2\ncarry_over = false\naction_items = false\nremove_label = true\n"
+    )
+    after = meeting_of(tmp_path, text).after
+    assert after == model.AfterConfig(False, model.ArchiveMode.COMMIT, "minutes/{{ date }}.md", 2, False, False, True)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('archive = "email"', tomlines.BAD_CHOICE.format(key="after.archive", choices="pull-request, commit, none")),
+    ("after_hours = -1", tomlines.OUT_OF_RANGE.format(key="after.after_hours", low=0, high=config.MAX_AFTER_HOURS)),
+    ('remove_label = "yes"', tomlines.MUST_BE_BOOLEAN.format(key="after.remove_label")),
+    ("archive_later = true", None),
+])
+def test_after_table_problems(tmp_path, line, message):
+    text = VALID + f"[after]\n{line}\n"
+    found_line, found = problem_of(tmp_path, text)
+    assert found_line == line_of(text, line)
+    assert found == message if message else "archive_later" in found
+
+
+def test_after_must_be_a_table(tmp_path):
+    line, message = problem_of(tmp_path, VALID.replace('name = "Test Meeting"', 'name = "Test Meeting"\nafter = 5'))
+    assert line == 2 and "after" in message

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from github.GithubRetry import GithubRetry
 from jsonschema import ValidationError
 
-from tests.doubles.github import DEFAULT_TOKEN, ROUTES, GitHubDouble, running_github
+from tests.doubles.github import ALL_ROUTES, DEFAULT_TOKEN, GitHubDouble, running_github
 from tests.doubles.http import Exchange
 from tests.doubles.openapi_check import find_operation, validate_exchange
 
@@ -698,8 +698,9 @@ def test_validator_rejects_shapes_github_would_not_send(gh: GitHubDouble) -> Non
 
 
 def test_every_served_operation_is_in_the_description() -> None:
-    samples = {"owner": "o", "repo": "r", "number": "1", "name": "n", "path*": "a/b", "installation_id": "1"}
-    for served in ROUTES:
+    samples = {"owner": "o", "repo": "r", "number": "1", "name": "n", "path*": "a/b", "installation_id": "1",
+               "ref*": "heads/a/b"}
+    for served in ALL_ROUTES:
         if served.handler == "graphql":
             continue  # described by GitHub's GraphQL schema, against which tests/test_double_graphql.py checks it
         path = served.template

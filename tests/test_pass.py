@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import markers, plan
+from bot import after_apply, markers, plan
 from bot.apply import CLOSED_ISSUE, DRY_CREATE_ISSUE, DRY_CREATE_NOTES
 from bot.errors import ServiceError, unexpected
 from bot.model import (
@@ -183,8 +183,11 @@ def test_a_meeting_that_starts_during_the_pass_gets_no_further_write(outside: Ou
 def test_outside_the_window_nothing_is_done(outside: Outside):
     late_window = meeting(slots=(dataclasses.replace(meeting().slots[0], create_days_before=1),))
     (early,) = Run(outside, late_window)()
-    assert early.lines == (NOTHING_DUE.format(start="2024-03-11 16:00 CET", opens="2024-03-10 16:00 CET"),)
-    assert outside.writes == [] and "issue.find" not in outside.reads
+    # the upcoming occurrence is left alone; the 2024-03-04 one ended within the look-back, so the
+    # after-meeting step closes its issue (SPEC section 8) and nothing else is written
+    closed = after_apply.CLOSED.format(number=1, reason="completed")
+    assert early.lines == (NOTHING_DUE.format(start="2024-03-11 16:00 CET", opens="2024-03-10 16:00 CET"), closed)
+    assert outside.writes == ["after.close"] and not outside.issues.of(REPO, KEY)
 
 
 def test_a_retitled_meeting_or_an_issue_closed_by_hand_makes_no_second_issue(outside: Outside):
@@ -203,9 +206,10 @@ def test_skip_if_empty_makes_nothing_on_an_empty_agenda_unless_forced(outside: O
     outside.items.clear()
     run = Run(outside, meeting(agenda=AgendaConfig("wg-agenda", orgs=("acme",), skip_if_empty=True)))
     (skipped,) = run()
-    assert skipped.lines == (plan.SKIPPED_EMPTY,) and outside.writes == []
+    closed = after_apply.CLOSED.format(number=1, reason="completed")  # the ended 2024-03-04 meeting's step
+    assert skipped.lines == (plan.SKIPPED_EMPTY, closed) and outside.writes == ["after.close"]
     run(force=True)
-    assert outside.writes[0] == "issue.create"
+    assert outside.writes[1] == "issue.create"
 
 
 def test_the_previous_issue_is_closed_with_a_link_once_it_has_started(outside: Outside):
@@ -364,7 +368,8 @@ def test_an_unforeseen_error_fails_only_its_meeting_in_one_line(outside: Outside
     assert not result.ok and result.lines == (unexpected(KeyError("surprise")),)
 
 
-def test_with_nothing_due_and_no_calendar_nothing_is_read_or_written(outside: Outside):
+def test_with_nothing_due_and_no_calendar_only_the_listing_is_read_and_nothing_written(outside: Outside):
     done = meeting(calendar=CalendarConfig(), slots=(dataclasses.replace(meeting().slots[0], rrule="FREQ=WEEKLY;COUNT=2"),))
     (result,) = Run(outside, done)()
-    assert result.lines == (NO_NEXT,) and outside.writes == [] and outside.reads == []
+    # the after-meeting step reads the issue listing once, for cancelled occurrences (SPEC section 8)
+    assert result.lines == (NO_NEXT,) and outside.writes == [] and outside.reads == ["issue.find"]

@@ -407,3 +407,45 @@ def test_issues_the_bot_did_not_make_are_never_closed_nor_kept():
     current = plan(m, occ, ag, dataclasses.replace(done, issues=(theirs, ours)), BEFORE, Options(), RENDERER)
     assert not any(isinstance(a, CloseIssue) for a in current.actions)
     assert planmod.survivor((theirs, ours)) == ours
+
+
+def test_a_previous_issue_a_human_reopened_is_not_closed_again():
+    m = meeting(issue=IssueConfig(close_previous=True))
+    done = numbered(converge(m, occurrence(), agenda(17), BASE))
+    previous = IssueRecord(41, ISSUE_URL.replace("59", "41"), "previous", "", "open", state_reason="reopened")
+    existing = dataclasses.replace(done, previous=previous)
+    actions = plan(m, occurrence(), agenda(17), existing, BEFORE, Options(previous_started=True), RENDERER).actions
+    assert not any(isinstance(a, CloseIssue) for a in actions)
+    opened = dataclasses.replace(previous, state_reason=None)
+    actions = plan(m, occurrence(), agenda(17), dataclasses.replace(done, previous=opened), BEFORE,
+                   Options(previous_started=True), RENDERER).actions
+    assert any(isinstance(a, CloseIssue) for a in actions)
+
+
+def test_an_extra_or_forced_occurrence_carries_the_extra_marker():
+    m = meeting()
+    (create,) = plan(m, dataclasses.replace(occurrence(), extra=True), agenda(17), BASE, BEFORE, Options(), RENDERER).actions
+    assert markers.is_extra(create.body)
+    (plain,) = plan(m, occurrence(), agenda(17), BASE, BEFORE, Options(force=True), RENDERER).actions
+    assert not markers.is_extra(plain.body)
+    skipping = make_meeting(agenda=AgendaConfig(label="l", skip_if_empty=True))
+    (forced,) = plan(skipping, occurrence(), agenda(), BASE, BEFORE, Options(force=True), RENDERER).actions
+    assert markers.is_extra(forced.body)
+
+
+def test_a_cancelled_issue_stops_the_plan():
+    m = meeting()
+    done = numbered(converge(m, occurrence(), agenda(17), BASE))
+    closed = dataclasses.replace(done.issues[0], state="closed", state_reason="not_planned")
+    result = plan(m, occurrence(), agenda(17, 18), dataclasses.replace(done, issues=(closed,), events=()), BEFORE,
+                  Options(), RENDERER)
+    assert result.actions == () and result.notices == (planmod.CANCELLED.format(number=closed.number),)
+
+
+def test_new_notes_start_with_the_previous_open_action_items():
+    m = meeting()
+    done = numbered(converge(m, occurrence(), agenda(17), BASE))
+    existing = dataclasses.replace(done, notes=None, action_items=("- [ ] Ann: draft",))
+    (create,) = [a for a in plan(m, occurrence(), agenda(17), existing, BEFORE, Options(), RENDERER).actions
+                 if isinstance(a, CreateNotes)]
+    assert "## Action items from the previous meeting\n\n- [ ] Ann: draft\n" in create.content

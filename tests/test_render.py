@@ -39,7 +39,7 @@ REFERENCE_ITEMS = (
 )
 CONTEXT_KEYS = {
     "meeting", "name", "date", "occurrence", "title", "agenda", "links", "vars", "times",
-    "world_clock_url", "markers",
+    "world_clock_url", "markers", "action_items",
 }
 
 
@@ -291,7 +291,7 @@ def test_notes_path_must_stay_inside_the_repository(tmp_path, template, message)
     meeting = loaded(meeting_file(tmp_path, "t"))
     with pytest.raises(RenderError) as caught:
         Renderer().path(template, build_context(meeting, occurrence(), agenda(), Links(), "t"))
-    assert caught.value.message.startswith(message.split("{")[0])
+    assert caught.value.message.startswith(message.split("{path")[0].format(setting="notes.path"))
     assert caught.value.line == 6 and caught.value.template == str(meeting.source)
 
 
@@ -615,3 +615,37 @@ def test_check_reports_an_announcement_that_fails_for_one_kind(tmp_path):
     (tmp_path / "announce.md.j2").write_text("{% if kind == 'minutes' %}{{ nope }}{% endif %}\n")
     problems = check_templates(Renderer(tmp_path), announcing_meeting())
     assert len(problems) == 1 and "nope" in problems[0].message
+
+
+# After the meeting (SPEC: action items, carry-over, the archive path)
+
+
+def test_notes_gain_the_action_items_section_only_when_there_are_some():
+    plain = Renderer().notes(context())
+    assert "Action items from the previous meeting" not in plain
+    ctx = build_context(make_meeting(), occurrence(), agenda(), Links(ISSUE_URL), "T", action_items=("- [ ] Ship it (@a)",))
+    lines = Renderer().notes(ctx).splitlines()
+    at = lines.index("## Action items from the previous meeting")
+    assert lines[at - 2 : at + 3] == ["## Present", "", "## Action items from the previous meeting", "", "- [ ] Ship it (@a)"]
+    assert headings(lines) == [*headings(reference_lines())[:3], "## Action items from the previous meeting",
+                               *headings(reference_lines())[3:]]
+
+
+def test_a_carried_over_item_is_marked_with_its_first_date():
+    carried = AgendaItem(MEETING_REPO, 7, "Old topic", f"https://github.com/{MEETING_REPO}/issues/7",
+                         first_appeared=dt.date(2023, 8, 28))
+    ctx = build_context(make_meeting(), occurrence(), Agenda("security-agenda", groups=(AgendaGroup(MEETING_REPO, (carried,)),)),
+                        Links(ISSUE_URL), "T")
+    line = f"* Old topic [#7](https://github.com/{MEETING_REPO}/issues/7) *(carried over from 2023-08-28)*"
+    assert line in Renderer().notes(ctx).splitlines() and line in Renderer().issue(ctx).splitlines()
+
+
+def test_check_renders_the_archive_path_of_hackmd_notes(tmp_path):
+    source = meeting_file(tmp_path, "t")
+    text = source.read_text(encoding="utf-8") + '\n[after]\narchive_path = "../{{ date }}.md"\n'
+    source.write_text(text, encoding="utf-8")
+    hackmd = dataclasses.replace(loaded(source), notes=NotesConfig(NotesProvider.HACKMD))
+    (problem,) = check_templates(Renderer(), hackmd)
+    where = text.splitlines().index('archive_path = "../{{ date }}.md"') + 1
+    assert problem.line == where and problem.message.startswith("after.archive_path must not have empty")
+    assert check_templates(Renderer(), dataclasses.replace(hackmd, notes=NotesConfig())) == []

@@ -8,8 +8,8 @@ import time
 from typing import Any, Callable, Mapping, Sequence
 
 from bot.adapters.retry import Policy
-from bot.model import Agenda, CalendarProvider, CommentRecord, IssueRecord, Meeting, NotesProvider
-from bot.ports import Access, AgendaSource, Announcer, Comments, IssueStore, Services, WriteGuard
+from bot.model import Agenda, ArchiveRecord, CalendarProvider, CommentRecord, IssueRecord, Meeting, NotesProvider
+from bot.ports import Access, AfterStore, AgendaSource, Announcer, Comments, IssueStore, Services, WriteGuard
 from bot.settings import Settings
 
 
@@ -22,8 +22,15 @@ class _IssuesOnFirstUse:
     def access(self, repo: str) -> Access | None:
         return self._make().access(repo)
 
-    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
-        return self._make().find(repo, keys, since)
+    def find(
+        self,
+        repo: str,
+        keys: tuple[str, ...],
+        since: dt.datetime,
+        bounds: Mapping[str, dt.datetime] | None = None,
+        scan: tuple[str, dt.datetime] | None = None,
+    ) -> Mapping[str, tuple[IssueRecord, ...]]:
+        return self._make().find(repo, keys, since, bounds, scan)
 
     def create(self, repo: str, title: str, body: str, labels: tuple[str, ...]) -> IssueRecord:
         return self._make().create(repo, title, body, labels)
@@ -68,6 +75,39 @@ class _AnnouncerOnFirstUse:
 
     def send(self, target: str, title: str, body: str) -> None:
         self._make().send(target, title, body)
+
+
+class _AfterOnFirstUse:
+    """The after-meeting store, its GitHub client built on the first call."""
+
+    def __init__(self, make: Callable[[], AfterStore]) -> None:
+        self._make = functools.cache(make)
+
+    def file_url(self, repo: str, path: str) -> str:
+        return self._make().file_url(repo, path)
+
+    def find_archive(self, repo: str, path: str, branch: str | None) -> ArchiveRecord | None:
+        return self._make().find_archive(repo, path, branch)
+
+    def open_archive(self, repo: str, branch: str, path: str, content: str, message: str, title: str,
+                     body: str) -> ArchiveRecord:
+        return self._make().open_archive(repo, branch, path, content, message, title, body)
+
+    def update_archive(self, repo: str, branch: str, path: str, content: str, message: str,
+                       version: str | None) -> None:
+        self._make().update_archive(repo, branch, path, content, message, version)
+
+    def commit_archive(self, repo: str, path: str, content: str, message: str) -> ArchiveRecord:
+        return self._make().commit_archive(repo, path, content, message)
+
+    def close_meeting(self, repo: str, number: int, comment: str, marker: str, reason: str) -> None:
+        self._make().close_meeting(repo, number, comment, marker, reason)
+
+    def record_steps(self, repo: str, number: int, steps: frozenset[str]) -> None:
+        self._make().record_steps(repo, number, steps)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        self._make().remove_label(repo, number, label)
 
 
 def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[float], None] = time.sleep) -> Services:
@@ -117,6 +157,7 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
         guard=guard,
         comments=_CommentsOnFirstUse(lambda: _comments(clients(), github_calls(), me)),
         announcer=_AnnouncerOnFirstUse(lambda: _announcer(settings)),
+        after=_AfterOnFirstUse(lambda: _after(clients(), github_calls(), me)),
     )
 
 
@@ -152,6 +193,12 @@ def _announcer(settings: Settings):
     from bot.adapters.apprise_sender import AppriseAnnouncer
 
     return AppriseAnnouncer(dict(settings.announce_urls))
+
+
+def _after(clients, calls, me):
+    from bot.adapters.github_after import GitHubAfter
+
+    return GitHubAfter(clients, calls, me=me)
 
 
 def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy):

@@ -18,6 +18,7 @@ from bot.adapters.retry import Kind
 from bot.model import IssueRecord
 from bot.ports import Access
 
+PULL_PATH = "/pull/"  # in a pull request's html_url, as GitHub documents it
 RACE_WINDOW = dt.timedelta(days=1)  # how far apart two racing runs' copies of one issue can be
 
 
@@ -33,6 +34,7 @@ def _record(issue, me: str | None) -> IssueRecord:
         author=author,
         created_at=issue.created_at,
         trusted=same(author, me),
+        state_reason=issue.state_reason,
     )
 
 
@@ -49,6 +51,7 @@ def _listed(data: Mapping, me: str | None) -> IssueRecord:
         author=author,
         created_at=dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None,
         trusted=same(author, me),
+        state_reason=data.get("state_reason"),
     )
 
 
@@ -62,6 +65,17 @@ def _pages(requester, cache: ETagCache, repo: str, since: dt.datetime) -> Iterat
         yield from items
         if len(items) < PER_PAGE:
             return
+def _stop_at(found: Mapping[str, list[IssueRecord]], limits: Mapping[str, dt.datetime], scan) -> dt.datetime:
+    """How far back the listing still has to go for the keys (and the scan)."""
+    lows = [scan[1]] if scan else []
+    for key, limit in limits.items():
+        dates = [r.created_at for r in found[key] if r.created_at]
+        lows.append(max(limit, min(dates) - RACE_WINDOW) if dates else limit)
+    return min(lows)
+
+
+def _scanned(key: str | None, record: IssueRecord, scan) -> bool:
+    return bool(scan and key and key.startswith(scan[0]) and record.created_at and record.created_at >= scan[1])
 
 
 class GitHubIssues:
@@ -80,32 +94,41 @@ class GitHubIssues:
     def _repo(self, repo: str):
         return self._clients.for_repo(repo).withLazy(True).get_repo(repo)  # made without a GET
 
-    def find(self, repo: str, keys: tuple[str, ...], since: dt.datetime) -> Mapping[str, tuple[IssueRecord, ...]]:
+    def find(
+        self,
+        repo: str,
+        keys: tuple[str, ...],
+        since: dt.datetime,
+        bounds: Mapping[str, dt.datetime] | None = None,
+        scan: tuple[str, dt.datetime] | None = None,
+    ) -> Mapping[str, tuple[IssueRecord, ...]]:
         """Newest first through the listing (not the search index, which lags).
 
-        Stops at `since`, or, once every key is found, a race window before the oldest found: a
-        duplicate from a race is made within seconds of the first, so nothing older can carry a key.
+        A key is looked for down to its bound (`since` unless `bounds` gives a later one) or, once
+        found, a race window before the oldest copy: a duplicate from a race is made within seconds
+        of the first, so nothing older can carry it. `scan` = (prefix, moment) also collects every
+        key starting with the prefix on issues made since the moment (the meeting's other issues).
         Only issues the bot's own identity opened count; anyone can copy a key into an issue.
         """
         me = self._me(repo)
-        found = self._calls(f"listing issues of {repo}", lambda: self._scan(repo, keys, since, me))
+        limits = {key: max(since, (bounds or {}).get(key, since)) for key in keys}
+        found = self._calls(f"listing issues of {repo}", lambda: self._scan(repo, limits, since, me, scan))
         return {key: tuple(sorted(records, key=lambda r: r.number)) for key, records in found.items()}
 
-    def _scan(self, repo: str, keys: tuple[str, ...], since: dt.datetime, me: str | None) -> dict[str, list[IssueRecord]]:
+    def _scan(self, repo: str, limits: Mapping[str, dt.datetime], since: dt.datetime, me: str | None,
+              scan: tuple[str, dt.datetime] | None) -> dict[str, list[IssueRecord]]:
         """One pass over the listing, from its first page (a failed page repeats the whole read)."""
-        found: dict[str, list[IssueRecord]] = {key: [] for key in keys}
-        stop_at = since
+        found: dict[str, list[IssueRecord]] = {key: [] for key in limits}
         listing = _pages(self._clients.for_repo(repo).requester, self._calls.cache, repo, since)
         for issue in listing:
             record = _listed(issue, me)
-            if record.created_at and record.created_at < stop_at:
+            if record.created_at and record.created_at < _stop_at(found, limits, scan):
                 break
+            if not record.trusted or PULL_PATH in record.url:
+                continue  # an outsider's copy of a key never counts, nor a pull request (the listing has them)
             key = markers.find_key(record.body)
-            if key in found and record.trusted:
-                found[key].append(record)
-            if all(found.values()):
-                oldest = min(r.created_at or stop_at for records in found.values() for r in records)
-                stop_at = max(stop_at, oldest - RACE_WINDOW)
+            if key is not None and (key in found or _scanned(key, record, scan)):
+                found.setdefault(key, []).append(record)
         return found
 
     def access(self, repo: str) -> Access | None:

@@ -49,6 +49,7 @@ from tests.doubles.github_endpoints import (
     Route,
 )
 from tests.doubles.github_graphql import GraphQLEndpoint, is_graphql_query
+from tests.doubles.github_pulls import PULL_ROUTES, Pulls
 from tests.doubles.github_state import ApiError, GitHubState, git_blob_sha, not_found
 from tests.doubles.http import HTTPDouble, Raw, Request, Response
 
@@ -67,7 +68,10 @@ BAD_GATEWAY_PAGE = (
 )
 
 
-class GitHubDouble(GraphQLEndpoint, Endpoints, HTTPDouble):
+ALL_ROUTES = [*ROUTES, *PULL_ROUTES]
+
+
+class GitHubDouble(GraphQLEndpoint, Pulls, Endpoints, HTTPDouble):
     """The GitHub REST and GraphQL API double; see the module docstring and README.md."""
 
     def __init__(
@@ -183,7 +187,7 @@ class GitHubDouble(GraphQLEndpoint, Endpoints, HTTPDouble):
             return None, {}
         else:
             path = request.raw_path[len(self.prefix) :]
-        for candidate in ROUTES:
+        for candidate in ALL_ROUTES:
             match = candidate.pattern.fullmatch(path)
             if match and candidate.method == request.method:
                 return candidate, {k: urllib.parse.unquote(v) for k, v in match.groupdict().items()}

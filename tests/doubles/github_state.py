@@ -137,6 +137,8 @@ class Issue:
     pull_request: bool = False
     merged_at: datetime | None = None
     locked: bool = False
+    head: str | None = None  # a pull request's branches
+    base: str | None = None
 
 
 @dataclass

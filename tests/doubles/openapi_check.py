@@ -75,6 +75,7 @@ def _templates() -> list[tuple[re.Pattern[str], str]]:
     compiled = []
     for template in spec()["paths"]:
         regex = template.replace("/{path}", "(?:/.*)?")  # a file path, or none (the root)
+        regex = regex.replace("/{ref}", "/.+")  # a git reference such as heads/feature/a has slashes
         regex = re.sub(r"\{\w+\}", "[^/]+", regex)
         compiled.append((re.compile(regex), template))
     return sorted(compiled, key=lambda item: -len(re.sub(r"\{\w+\}", "", item[1])))
