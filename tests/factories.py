@@ -85,3 +85,19 @@ def scheduled(meeting: Meeting, occurrence: Occurrence, feeds: Mapping[str, str]
     day = dt.timedelta(days=1)
     found = occurrences(meeting, occurrence.start - day, occurrence.start + day, feeds or {})
     return any(candidate.key == occurrence.key for candidate in found)
+
+
+def app_key_pair() -> tuple[str, str]:
+    """A fresh RSA key pair for a GitHub App, (private, public) in PEM: the private one for the bot,
+    the public one for the GitHub double's `configure_app`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return private, public

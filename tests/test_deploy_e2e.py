@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.waiting import wait_until
 from tests.conftest import ROOT, Bot
 from tests.doubles.github import DEFAULT_TOKEN, GitHubDouble, running_github
 from tests.e2e import LABEL, OTHER, REPO, write_meeting
+from tests.factories import app_key_pair
 
 APP_ID = 424242
 INSTALLATION = 77
@@ -98,24 +97,13 @@ def test_honcho_runs_the_procfile_worker(github, bot: Bot, tmp_path):
     assert "Traceback" not in out
 
 
-def _app_key() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return private, public
-
-
 def _app_env(github: GitHubDouble, private: str, **extra: str) -> dict:
     return {"GITHUB_API_URL": github.url, "GITHUB_APP_ID": str(APP_ID), "GITHUB_APP_PRIVATE_KEY": private, **extra}
 
 
 def test_github_app_auth_finds_its_installation_and_creates_the_meeting(github, bot: Bot, tmp_path):
     config = _world(github, tmp_path)
-    private, public = _app_key()
+    private, public = app_key_pair()
     github.configure_app(APP_ID, public, slug="meeting-bot")
     github.add_installation(INSTALLATION, "acme")
     result = bot("run", "--config", str(config), "--now", "2024-03-07T12:00:00Z", env=_app_env(github, private))
@@ -128,7 +116,7 @@ def test_github_app_auth_finds_its_installation_and_creates_the_meeting(github, 
 
 def test_the_worker_refreshes_the_installation_token_before_it_expires(github, bot: Bot, tmp_path):
     config = _world(github, tmp_path)
-    private, public = _app_key()
+    private, public = app_key_pair()
     github.configure_app(APP_ID, public, slug="meeting-bot", token_lifetime=22)  # PyGithub renews 20 s ahead
     github.add_installation(INSTALLATION, "acme")
     env = _app_env(github, private, GITHUB_APP_INSTALLATION_ID=str(INSTALLATION))
@@ -160,7 +148,7 @@ def test_an_enterprise_server_url_with_api_v3_works(bot: Bot, tmp_path):
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_debug_logs_never_show_the_apps_installation_token_or_jwt(github, bot: Bot, tmp_path, log_format):
     config = _world(github, tmp_path)
-    private, public = _app_key()
+    private, public = app_key_pair()
     github.configure_app(APP_ID, public, slug="meeting-bot")
     github.add_installation(INSTALLATION, "acme")
     args = ("run", "--debug", "--log-format", log_format, "--config", str(config), "--now", "2024-03-07T12:00:00Z")

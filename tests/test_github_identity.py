@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.adapters import github_identity
 from bot.adapters.installations import Clients
 from bot.adapters.github_identity import ACTIONS_BOT, IDENTITY_UNKNOWN, identity
 from bot.ports import RateLimited, ServiceError
 from bot.settings import Secret, Settings
+from tests.factories import app_key_pair
 from tests.doubles.github import DEFAULT_LOGIN, DEFAULT_TOKEN
 
 REPO = "acme/meetings"
@@ -66,13 +65,7 @@ def test_no_credentials_no_identity(github):
 
 
 def _app(github) -> dict:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    private, public = app_key_pair()
     github.add_repo(REPO)
     github.configure_app(APP_ID, public, slug="wg-helper")
     github.add_installation(77, "acme")

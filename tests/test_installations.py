@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 from github import GithubException
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.adapters.installations import Clients
 from bot.settings import Secret, Settings
 from tests.conftest import Bot
 from tests.doubles.github import GitHubDouble
 from tests.e2e import LABEL, write_meeting
+from tests.factories import app_key_pair
 
 APP_ID = 515151
 ORGS = {"acme": 71, "beta": 72, "gamma": 73}
@@ -23,14 +22,7 @@ NOW = "2024-03-07T12:00:00Z"
 
 @pytest.fixture(scope="module")
 def app_key() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return private, public
+    return app_key_pair()
 
 
 def _installed(github: GitHubDouble, public: str, orgs=ORGS) -> None:
