@@ -35,6 +35,17 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    """What a process learns once (the bot's identity, repositories' facts) starts empty in every test:
+    a double's port can be reused by a later test, so a cache keyed by its URL must not leak into it."""
+    from bot.adapters import github_identity, github_repos
+
+    github_identity.forget()
+    github_repos.forget()
+    yield
+
+
 @pytest.fixture
 def github():
     from tests.doubles.github import running_github
