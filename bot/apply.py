@@ -36,18 +36,6 @@ CREATED_EVENT = "created calendar event {id}"
 UPDATED_EVENT = "updated calendar event {id}"
 CANCELLED_EVENT = "cancelled calendar event {id} ({why})"
 
-DRY_CREATE_ISSUE = "would create issue in {repo}: {title}"
-DRY_UPDATE_ISSUE = "would update the agenda of {repo}#{number}"
-DRY_CLOSE_ISSUE = "would close {repo}#{number} with the comment: {comment}"
-DRY_CREATE_NOTES = "would create notes {ref}"
-DRY_UPDATE_NOTES = "would update the agenda in notes {ref}"
-DRY_CREATE_EVENT = "would create a calendar event in {calendar}: {summary}"
-DRY_UPDATE_EVENT = "would update calendar event {id}"
-DRY_CANCEL_EVENT = "would cancel calendar event {id} ({why})"
-DRY_PLACEHOLDER_NUMBER = 0
-DRY_PLACEHOLDER_URL = "https://github.com/{repo}/issues/(new)"
-
-
 def _event_record(draft, event_id: str, url: str = "") -> EventRecord:
     return EventRecord(
         id=event_id,
@@ -72,7 +60,7 @@ class Applier:
         issues: IssueStore,
         notes: NotesStore | None,
         calendar: Calendar | None,
-        report: Callable[[str], None],
+        report: Callable[..., None],
     ) -> None:
         self.issues, self.notes, self.calendar, self.report = issues, notes, calendar, report
         self._checked = False
@@ -86,7 +74,7 @@ class Applier:
 
     def _CreateIssue(self, meeting: Meeting, a: CreateIssue, existing: Existing) -> Existing:
         record = self.issues.create(a.repo, a.title, a.body, a.labels)
-        self.report(CREATED_ISSUE.format(number=record.number, url=record.url))
+        self.report(CREATED_ISSUE.format(number=record.number, url=record.url), "create_issue", record.url)
         return dataclasses.replace(existing, issues=existing.issues + (record,))
 
     def _UpdateIssue(self, meeting: Meeting, a: UpdateIssue, existing: Existing) -> Existing:
@@ -96,17 +84,17 @@ class Applier:
         if missing or fresh.state != "open" or body == fresh.body:
             return _replace_issue(existing, a.number, fresh)  # the next round plans from what is there
         record = self.issues.update_body(a.repo, a.number, body)
-        self.report(UPDATED_ISSUE.format(number=a.number))
+        self.report(UPDATED_ISSUE.format(number=a.number), "update_issue", record.url)
         return _replace_issue(existing, a.number, record)
 
     def _CloseIssue(self, meeting: Meeting, a: CloseIssue, existing: Existing) -> Existing:
         self.issues.close(a.repo, a.number, a.comment)
-        self.report(CLOSED_ISSUE.format(number=a.number))
+        self.report(CLOSED_ISSUE.format(number=a.number), "close_issue")
         return _close_issue(existing, a.number)
 
     def _CreateNotes(self, meeting: Meeting, a: CreateNotes, existing: Existing) -> Existing:
         record = self.notes.create(meeting, a.ref, a.key, a.title, a.content)
-        self.report(CREATED_NOTES.format(url=record.url))
+        self.report(CREATED_NOTES.format(url=record.url), "create_notes", record.url)
         return dataclasses.replace(existing, notes=record)
 
     def _UpdateNotes(self, meeting: Meeting, a: UpdateNotes, existing: Existing) -> Existing:
@@ -118,22 +106,22 @@ class Applier:
         if missing or content == fresh.content:
             return dataclasses.replace(existing, notes=fresh)
         record = self.notes.update(meeting, fresh, content, a.message)
-        self.report(UPDATED_NOTES.format(url=record.url))
+        self.report(UPDATED_NOTES.format(url=record.url), "update_notes", record.url)
         return dataclasses.replace(existing, notes=record)
 
     def _CreateEvent(self, meeting: Meeting, a: CreateEvent, existing: Existing) -> Existing:
         record = self.calendar.create(a.calendar_id, a.draft)
-        self.report(CREATED_EVENT.format(id=record.id))
+        self.report(CREATED_EVENT.format(id=record.id), "create_event", record.url or None)
         return dataclasses.replace(existing, events=existing.events + (record,))
 
     def _UpdateEvent(self, meeting: Meeting, a: UpdateEvent, existing: Existing) -> Existing:
         record = self.calendar.update(a.calendar_id, a.event_id, a.draft)
-        self.report(UPDATED_EVENT.format(id=a.event_id))
+        self.report(UPDATED_EVENT.format(id=a.event_id), "update_event", record.url or None)
         return _replace_event(existing, record)
 
     def _CancelEvent(self, meeting: Meeting, a: CancelEvent, existing: Existing) -> Existing:
         self.calendar.cancel(a.calendar_id, a.event_id)
-        self.report(CANCELLED_EVENT.format(id=a.event_id, why=a.why))
+        self.report(CANCELLED_EVENT.format(id=a.event_id, why=a.why), "cancel_event")
         return dataclasses.replace(existing, events=tuple(e for e in existing.events if e.id != a.event_id))
 
 
@@ -145,73 +133,6 @@ def preflight(meeting: Meeting, access: Access | None) -> None:
         raise Forbidden(NO_PUSH.format(repo=meeting.repo))
     if meeting.issue.labels and not access.triage:
         raise Forbidden(NO_TRIAGE.format(repo=meeting.repo, labels=", ".join(meeting.issue.labels)))
-
-
-class DryApplier:
-    """Prints each action with what it would write, sends nothing, and imagines the result."""
-
-    writes = False
-
-    def __init__(
-        self, print_: Callable[[str], None], report: Callable[[str], None], notes_url: Callable[[str], str | None]
-    ) -> None:
-        self.print, self.report, self.notes_url = print_, report, notes_url
-
-    def apply(self, meeting: Meeting, action: Action, existing: Existing) -> Existing:
-        return getattr(self, "_" + type(action).__name__)(meeting, action, existing)
-
-    def _show(self, line: str, text: str | None = None) -> None:
-        self.report(line)
-        self.print(line)
-        if text is not None:
-            self.print("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
-
-    def _CreateIssue(self, meeting: Meeting, a: CreateIssue, existing: Existing) -> Existing:
-        self._show(DRY_CREATE_ISSUE.format(repo=a.repo, title=a.title), a.body)
-        url = DRY_PLACEHOLDER_URL.format(repo=a.repo)
-        record = IssueRecord(DRY_PLACEHOLDER_NUMBER, url, a.title, a.body, "open")
-        return dataclasses.replace(existing, issues=existing.issues + (record,))
-
-    def _UpdateIssue(self, meeting: Meeting, a: UpdateIssue, existing: Existing) -> Existing:
-        self._show(DRY_UPDATE_ISSUE.format(repo=a.repo, number=a.number), a.body)
-        return _replace_issue(existing, a.number, None, body=a.body)
-
-    def _CloseIssue(self, meeting: Meeting, a: CloseIssue, existing: Existing) -> Existing:
-        self._show(DRY_CLOSE_ISSUE.format(repo=a.repo, number=a.number, comment=a.comment))
-        return _close_issue(existing, a.number)
-
-    def _CreateNotes(self, meeting: Meeting, a: CreateNotes, existing: Existing) -> Existing:
-        self._show(DRY_CREATE_NOTES.format(ref=a.ref), a.content)
-        url = existing.notes_url or self.notes_url(a.ref) or a.ref
-        return dataclasses.replace(existing, notes=NotesRecord(url=url, content=a.content, ref=a.ref))
-
-    def _UpdateNotes(self, meeting: Meeting, a: UpdateNotes, existing: Existing) -> Existing:
-        self._show(DRY_UPDATE_NOTES.format(ref=a.record.ref), a.content)
-        return dataclasses.replace(existing, notes=dataclasses.replace(a.record, content=a.content))
-
-    def _CreateEvent(self, meeting: Meeting, a: CreateEvent, existing: Existing) -> Existing:
-        self._show(DRY_CREATE_EVENT.format(calendar=a.calendar_id, summary=a.draft.summary), _event_text(a.draft))
-        return dataclasses.replace(existing, events=existing.events + (_event_record(a.draft, "(new)"),))
-
-    def _UpdateEvent(self, meeting: Meeting, a: UpdateEvent, existing: Existing) -> Existing:
-        self._show(DRY_UPDATE_EVENT.format(id=a.event_id), _event_text(a.draft))
-        return _replace_event(existing, _event_record(a.draft, a.event_id))
-
-    def _CancelEvent(self, meeting: Meeting, a: CancelEvent, existing: Existing) -> Existing:
-        self._show(DRY_CANCEL_EVENT.format(id=a.event_id, why=a.why))
-        return dataclasses.replace(existing, events=tuple(e for e in existing.events if e.id != a.event_id))
-
-
-def _event_text(draft) -> str:
-    lines = [
-        f"summary:  {draft.summary}",
-        f"start:    {draft.start} ({draft.timezone})",
-        f"end:      {draft.end} ({draft.timezone})",
-        f"location: {draft.location}",
-        "description:",
-        draft.description,
-    ]
-    return "\n".join(lines)
 
 
 def _replace_issue(existing: Existing, number: int, record: IssueRecord | None, body: str | None = None) -> Existing:

@@ -10,14 +10,15 @@ import traceback
 from pathlib import Path
 from typing import Callable, Sequence
 
-from bot import logs
+from bot import http_log, logs, suggest
 from bot.settings import DEFAULT_TEMPLATES_DIR, Settings, SettingsError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-UNKNOWN_MEETING = "meeting-bot: unknown meeting {id!r} (known: {known})"
+WHICH_MEETING = "meeting-bot: there are several meetings: name one with --meeting ID (known: {known})"
+UNKNOWN_MEETING = "meeting-bot: unknown meeting {id!r}{hint} (known: {known})"
 CHECK_OK = "{count} meeting file(s) and their templates are valid ({names})"
 CHECK_FAILED = "{count} problem(s) found"
 UNEXPECTED = "meeting-bot: unexpected error: {kind}: {message} (run with --debug for the traceback)"
@@ -67,11 +68,12 @@ def _shard_count(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _common(suppress: bool = False) -> argparse.ArgumentParser:
+def _common(suppress: bool = False, templates: bool = True) -> argparse.ArgumentParser:
     """The options every command takes; a subcommand's copy must not reset what came before it."""
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if suppress else None)
     common.add_argument("--config", metavar="DIR", help="meeting files (default: $MEETING_BOT_CONFIG, else ./config)")
-    common.add_argument("--templates", metavar="DIR", help="templates (default: ./templates, else the built-in ones)")
+    if templates:
+        common.add_argument("--templates", metavar="DIR", help="templates (default: ./templates, else the built-in ones)")
     common.add_argument(
         "--debug", action="store_true", help="debug logging, and tracebacks on errors",
         **({} if suppress else {"default": False}),
@@ -102,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--every", default="1h", metavar="DURATION", help="30s, 15m, 1h, 1d (default 1h)")
     sub.add_parser("check", parents=[common], help="validate meeting files and templates; no network")
     agenda = sub.add_parser("agenda", parents=[common], help="print a meeting's current agenda")
-    agenda.add_argument("--meeting", required=True, metavar="ID")
+    agenda.add_argument("--meeting", metavar="ID", help="which meeting (needed only when there are several)")
     agenda.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    _init_parser(sub)
     nxt = sub.add_parser("next", parents=[common], help="print the next occurrences")
     nxt.add_argument("--meeting", action="append", default=[], metavar="ID")
     nxt.add_argument("--count", type=int, default=5, metavar="N")
@@ -112,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
     matrix = sub.add_parser("matrix", parents=[common], help="print a GitHub Actions matrix of N shards")
     matrix.add_argument("--shards", type=_shard_count, required=True, metavar="N")
     return parser
+
+
+def _init_parser(sub) -> None:
+    from bot.init import DEFAULT_ID, DEFAULT_TEMPLATES_TARGET, DEFAULT_TIMEZONE
+
+    init = sub.add_parser("init", parents=[_common(suppress=True, templates=False)],
+                          help="write a first, commented meeting file (and the templates if asked)")
+    init.add_argument("--id", default=DEFAULT_ID, metavar="ID", help=f"the meeting id and file name (default {DEFAULT_ID})")
+    init.add_argument("--repo", metavar="OWNER/NAME", help="where the meeting issues go (default: $GITHUB_REPOSITORY)")
+    init.add_argument("--label", metavar="LABEL", help="the agenda label (default: ID-agenda)")
+    init.add_argument("--timezone", default=DEFAULT_TIMEZONE, metavar="ZONE", help="an IANA zone (default UTC)")
+    init.add_argument("--templates", nargs="?", const=DEFAULT_TEMPLATES_TARGET, default=None, metavar="DIR",
+                      help=f"also copy the default templates into DIR (default ./{DEFAULT_TEMPLATES_TARGET})")
 
 
 class Context:
@@ -142,18 +158,28 @@ class Context:
         from bot.config import load_meetings
 
         renderer = self.renderer()
-        meetings, problems = load_meetings(self.config_dir, renderer.exists)
+        meetings, problems = load_meetings(self.config_dir, renderer.exists, renderer.names())
         if templates:
             problems += [p for meeting in meetings for p in renderer.check_templates(meeting)]
         if problems:
             raise UsageError("\n".join(str(p) for p in problems))
         return meetings, renderer
 
+    def only(self, meetings, meeting_id: str | None):
+        """The meeting named, or the only one there is."""
+        if meeting_id is None:
+            if len(meetings) != 1:
+                raise UsageError(WHICH_MEETING.format(known=", ".join(m.id for m in meetings)))
+            return meetings[0]
+        (meeting,) = self.select(meetings, [meeting_id])
+        return meeting
+
     def select(self, meetings, ids: Sequence[str]):
         known = {m.id: m for m in meetings}
         for meeting_id in ids:
             if meeting_id not in known:
-                raise UsageError(UNKNOWN_MEETING.format(id=meeting_id, known=", ".join(known) or "none"))
+                hint = suggest.hint(meeting_id, known)
+                raise UsageError(UNKNOWN_MEETING.format(id=meeting_id, hint=hint, known=", ".join(known) or "none"))
         return [known[i] for i in dict.fromkeys(ids)] if ids else meetings
 
 
@@ -172,6 +198,7 @@ def main(argv: Sequence[str] | None = None, env=None, clock: Callable[[], dt.dat
         secrets = settings.secrets()
         logs.setup(args.log_format, args.debug, secrets)
         logs.adopt(None)  # every other library's warnings: our format, secrets masked
+        http_log.install()  # each request as one debug line, and counted
         return _dispatch(Context(args, settings, clock))
     except (UsageError, SettingsError) as exc:
         print(logs.redact(str(exc), secrets), file=sys.stderr)

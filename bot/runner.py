@@ -10,11 +10,13 @@ from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
 from bot.logs import LOGGER
-from bot.apply import Applier, DryApplier
+from bot.apply import Applier
 from bot.model import Agenda, EventRecord, Meeting, Occurrence
 from bot.plan import CreateIssue, Existing, Options, Plan, notes_ref, plan, plan_sweep, survivor
 from bot.ports import Calendar, Conflict, ServiceError, Services  # noqa: F401 - Services re-exported
 from bot.render import Links, RenderError, Renderer, build_context
+from bot.preview import Preview, PreviewApplier
+from bot.report import Outcome, Voice
 
 log = logging.getLogger(LOGGER)
 
@@ -22,13 +24,18 @@ MAX_ROUNDS = 8
 SEARCH_HORIZON_DAYS = 400  # how far back, before an occurrence's window, its issue may have been made
 SWEEP_DAYS = 400
 
-NOTHING_DUE = "nothing to do: the next meeting is {start} (the bot acts from {opens})"
+NOTHING_DUE = (
+    "nothing to do: the next meeting is {start} (the bot acts from {opens}); "
+    "to prepare it now, run with --date {date}"
+)
 NO_NEXT = "nothing to do: the schedule has no further meeting"
 NOTHING_NEW = "nothing to do: issue #{number} is up to date"
 STARTED = "nothing to do: the {date} meeting has started, so it is left as it is"
-FAILED = "{message}"
 STARTED_MEANWHILE = "the {date} meeting started during this run: stopped before writing anything more"
 UNEXPECTED = "unexpected error: {kind}: {message} (run with --debug for the traceback)"
+DEBUG_SELECTED = "%s: occurrence %s, starting %s; the bot acts from %s"
+DEBUG_FOUND = "%s: found issues: %s; notes: %s; calendar events: %d"
+DEBUG_PLAN = "%s: round %d plans: %s"
 ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes that did not settle; the next run will try again"
 
 
@@ -44,16 +51,6 @@ class RunRequest:
     dry_run: bool = False
 
 
-@dataclass(frozen=True)
-class Outcome:
-    meeting_id: str
-    ok: bool
-    lines: tuple[str, ...]
-
-    def summary(self) -> str:
-        return f"{self.meeting_id}: " + "; ".join(self.lines)
-
-
 def run_pass(
     meetings: list[Meeting],
     services: Services,
@@ -61,37 +58,36 @@ def run_pass(
     request: RunRequest,
     clock: Callable[[], dt.datetime],
     out: Callable[[str], None],
+    progress: Callable[[str], None] | None = None,
 ) -> list[Outcome]:
     """Run every meeting, each at the time it starts being processed; a failure is reported and the others go on."""
-    return [run_meeting(meeting, services, renderer, request, clock, out) for meeting in meetings]
+    outcomes = []
+    for meeting in meetings:
+        if progress is not None:
+            progress(meeting.id)
+        outcomes.append(run_meeting(meeting, services, renderer, request, clock, out))
+    return outcomes
 
 
 def run_meeting(meeting, services, renderer, request, clock, out) -> Outcome:
-    """One meeting; every line it says is logged to stderr as it happens and kept for the summary."""
-    lines: list[str] = []
-
-    def say(line: str) -> None:
-        log.info("%s: %s", meeting.id, line)
-        lines.append(line)
-
+    """One meeting: each outcome line is said once (the summary), warnings and the error go to the log."""
+    say, preview = Voice(meeting.id), Preview(meeting.id)
+    existing = None
     try:
-        _run(meeting, services, renderer, request, clock, out, say)
+        existing = _run(meeting, services, renderer, request, clock, preview, say)
     except StartedMeanwhile as exc:
         say(str(exc))
     except (ServiceError, RenderError, occ_mod.NoOccurrenceOn, occ_mod.FeedError) as exc:
-        return _failed(meeting, lines, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        say.fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     except Exception as exc:  # a bug or an unforeseen library error: this meeting fails, the others go on
         first = str(exc).splitlines()[0] if str(exc) else ""
-        return _failed(meeting, lines, UNEXPECTED.format(kind=type(exc).__name__, message=first), exc)
-    return Outcome(meeting.id, True, tuple(lines))
-
-
-def _failed(meeting: Meeting, lines: list[str], message: str, exc: Exception | None = None) -> Outcome:
-    """One line naming the cause; the traceback only in the debug log."""
-    log.error("%s: %s", meeting.id, message)
-    log.debug("%s: traceback", meeting.id, exc_info=exc if exc is not None else True)
-    lines.append(FAILED.format(message=message))
-    return Outcome(meeting.id, False, tuple(lines))
+        say.fail(UNEXPECTED.format(kind=type(exc).__name__, message=first), exc)
+    if preview.entries:
+        out(preview.render())  # what a dry run would do, even when it stopped part way
+    if existing is None:
+        return say.outcome()
+    notes_url = existing.notes.url if existing.notes is not None else existing.notes_url
+    return say.outcome(survivor(existing.issues), notes_url)
 
 
 def fetch_feeds(meeting: Meeting, services: Services) -> Mapping[str, str]:
@@ -107,7 +103,7 @@ def _select(meeting, request: RunRequest, now, feeds, say) -> Occurrence | None:
         say(NO_NEXT)
         return None
     if not occ_mod.window_open(upcoming, now):
-        say(NOTHING_DUE.format(start=_when(upcoming), opens=_when_dt(upcoming.window_opens)))
+        say(NOTHING_DUE.format(start=_when(upcoming), opens=_when_dt(upcoming.window_opens), date=upcoming.date))
         return None
     return upcoming
 
@@ -120,48 +116,64 @@ def _when_dt(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _run(meeting, services, renderer, request, clock, out, say) -> None:
+def _run(meeting, services, renderer, request, clock, preview, say) -> Existing | None:
+    """The meeting's pass; what exists at its end (None when no occurrence was acted on)."""
     now = clock()
     feeds = fetch_feeds(meeting, services)
     occurrence = _select(meeting, request, now, feeds, say)
     if occurrence is None:
-        _sweep_idle(meeting, services, request, now, feeds, out, say)  # a skipped date still loses its event
-        return
+        _sweep_idle(meeting, services, request, now, feeds, preview, say)  # a skipped date still loses its event
+        return None
+    say.occurrence = occurrence.key
+    log.debug(DEBUG_SELECTED, meeting.id, occurrence.key, _when(occurrence), _when_dt(occurrence.window_opens))
     if occ_mod.has_started(occurrence, now):
         say(STARTED.format(date=occurrence.date.isoformat()))
-        return
+        return None
     previous = occ_mod.previous_occurrence(meeting, occurrence, feeds)
     options = Options(force=request.force, previous_started=bool(previous and occ_mod.has_started(previous, now)))
     agenda = services.agenda.collect(meeting)
     for warning in agenda.warnings:
-        log.warning("%s: %s", meeting.id, warning)
+        say.warn(warning)
     reader = _Reader(meeting, occurrence, previous, services, renderer, now)
     existing = reader.read(agenda)
-    applier = _applier(meeting, services, request, out, say, reader)
+    _debug_existing(meeting, existing)
+    applier = _applier(meeting, services, request, preview, say, reader)
     applier = _BeforeStart(applier, clock, occurrence)
     options = dataclasses.replace(options, calendar=reader.calendar_error is None)
     with services.guard.checking(applier.check):  # the adapters check again right before each write request
         existing = _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say)
-        if reader.calendar_error is not None:
-            raise reader.calendar_error  # the issue and notes are done; the next run completes the event
+        if reader.calendar_error is not None:  # the issue and notes are done; the next run completes the event
+            say.fail(str(reader.calendar_error).splitlines()[0] or type(reader.calendar_error).__name__)
+            return existing
         _sweep(meeting, occurrence, reader, now, feeds, applier, existing)  # a dry run shows what it would cancel
+    return existing
 
 
-def _applier(meeting, services, request, out, say, reader):
+def _debug_existing(meeting: Meeting, existing: Existing) -> None:
+    """The bot's reasoning under --debug: what it found before planning."""
+    issues = ", ".join(f"#{i.number} ({i.state}{'' if i.trusted else ', untrusted'})" for i in existing.issues)
+    notes = existing.notes.ref if existing.notes is not None else "none"
+    log.debug(DEBUG_FOUND, meeting.id, issues or "none", notes, len(existing.events))
+
+
+def _applier(meeting, services, request, preview, say, reader):
     if request.dry_run:
-        return DryApplier(out, say, lambda ref: reader.notes_url(ref))
+        return PreviewApplier(preview, lambda ref: reader.notes_url(ref))
     return Applier(services.issues, reader.notes_store, reader.calendar, say)
 
 
 def _converge(meeting, occurrence, agenda, existing, now, options, renderer, applier, reader, say) -> Existing:
     """Plan and apply until the plan is empty: each round may unlock the next artifact."""
     wrote = False
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         current = plan(meeting, occurrence, agenda, existing, now, options, renderer)
+        log.debug(DEBUG_PLAN, meeting.id, round_ + 1, ", ".join(type(a).__name__ for a in current.actions) or "nothing")
         for notice in current.notices:
             say(notice)
+        for warning in current.warnings:
+            say.warn(warning)
         if not current.actions:
-            if not wrote and not current.notices:
+            if not wrote and not current.notices and not current.warnings:
                 issue = survivor(existing.issues)
                 say(NOTHING_NEW.format(number=issue.number))
             return existing
@@ -175,7 +187,7 @@ def _apply_round(meeting, current: Plan, existing: Existing, applier, reader, ag
         for action in current.actions:
             existing = applier.apply(meeting, action, existing)
     except Conflict as exc:
-        log.warning("%s: %s", meeting.id, exc)
+        log.warning("%s: %s", meeting.id, exc)  # a race, handled by reading again: not an outcome
         return reader.read(agenda)
     if applier.writes and any(isinstance(a, CreateIssue) for a in current.actions):
         # Another run may have created the same issue at the same moment: look again, keeping what
@@ -191,13 +203,13 @@ def _sweep(meeting, occurrence, reader, now, feeds, applier, existing: Existing)
     _cancel_dropped(meeting, reader.future_events(), now, feeds, applier, existing, keep=occurrence.key)
 
 
-def _sweep_idle(meeting, services, request, now, feeds, out, say) -> None:
+def _sweep_idle(meeting, services, request, now, feeds, preview, say) -> None:
     """No occurrence is due: still cancel the bot's future events of occurrences no longer scheduled."""
     calendar = services.calendar(meeting)
     if calendar is None:
         return
     if request.dry_run:
-        applier = DryApplier(out, say, lambda ref: None)
+        applier = PreviewApplier(preview, lambda ref: None)
     else:
         applier = Applier(services.issues, None, calendar, say)
     future = calendar.find_meeting(meeting.calendar.calendar_id, meeting.id, now)
