@@ -8,8 +8,6 @@ import re
 import shutil
 from pathlib import Path
 
-from bot.config import MEETING_ID, load_meeting
-from bot.render import Renderer, default_templates_dir
 
 DEFAULT_ID = "meeting"
 DEFAULT_TIMEZONE = "UTC"
@@ -90,6 +88,8 @@ def meeting_text(meeting_id: str, repo: str, label: str | None, timezone: str, s
 def init(config_dir: Path, meeting_id: str, repo: str | None, label: str | None, timezone: str,
          templates_to: Path | None, today: dt.date) -> list[str]:
     """Write the meeting file (and the templates); the lines to print. Nothing is written on any problem."""
+    from bot.config import MEETING_ID  # imported here: `meeting-bot --help` loads no template engine
+
     if not re.fullmatch(MEETING_ID, meeting_id):
         raise InitError(BAD_ID.format(id=meeting_id, pattern=MEETING_ID))
     if not repo:
@@ -111,6 +111,8 @@ def init(config_dir: Path, meeting_id: str, repo: str | None, label: str | None,
 
 
 def _template_copies(templates_to: Path | None) -> list[tuple[Path, Path]]:
+    from bot.render import default_templates_dir
+
     if templates_to is None:
         return []
     copies = [(source, templates_to / source.name) for source in sorted(default_templates_dir().glob("*.j2"))]
@@ -123,6 +125,9 @@ def _template_copies(templates_to: Path | None) -> list[tuple[Path, Path]]:
 def _check(text: str, path: Path, templates_to: Path | None) -> None:
     """The file as `check` would read it, before anything is written (in a scratch copy beside nothing)."""
     import tempfile
+
+    from bot.config import load_meeting
+    from bot.render import Renderer
 
     renderer = Renderer(None)  # the defaults: what --templates would copy, or the built-in ones
     with tempfile.TemporaryDirectory() as scratch:
