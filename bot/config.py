@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jinja2
 from dateutil.rrule import rrule, rrulestr
 
-from bot import model, recurrence, suggest, template_vars
+from bot import inline_templates, model, recurrence, suggest, template_vars
 from bot.model import (
     AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider,
     Problem, Slot,
 )
+from bot.inline_templates import BAD_TEMPLATE_TEXT  # noqa: F401 (re-exported: tests and docs name it here)
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
 
 # Messages about keys and types in general (unknown, missing, wrong type) are in bot.tomlines.
@@ -51,7 +51,6 @@ BAD_ORG = "{key}: {value!r} is not a GitHub organisation name"
 BAD_LABEL = "{key}: {value!r} is not a GitHub label (1 to 50 characters on one line)"
 REQUIRED_WHEN = "{key} = {value!r} requires {other}"
 MISSING_TEMPLATE = "{key}: template {name!r} not found{hint}"
-BAD_TEMPLATE_TEXT = "{key}: invalid template: {error}"
 
 MEETING_ID = r"^[a-z0-9][a-z0-9._-]*$"
 _OWNER = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}"  # a GitHub login
@@ -146,7 +145,7 @@ def _meeting(root: Table, template_exists: TemplateExists, template_names: tuple
         source=root.document.path,
         name=root.string("name", "", required=True),
         repo=root.matching("repo", _REPO.fullmatch, BAD_REPO, required=True),
-        title=_template_text(root, "title", model.DEFAULT_TITLE),
+        title=inline_templates.template_text(root, "title", model.DEFAULT_TITLE),
         slots=_slots(root),
         agenda=_agenda(root),
         issue=_issue(root),
@@ -169,31 +168,6 @@ def _section(root: Table, key: str, allowed: tuple[str, ...], required: bool = F
     if table:
         table.only(allowed)
     return table
-
-
-def _template_text(table: Table, key: str, default: str) -> str:
-    """A template written in the meeting file; a syntax error is reported at its own line of the file."""
-    text = table.string(key, default)
-    try:
-        jinja2.Environment().parse(text)
-    except jinja2.TemplateSyntaxError as error:
-        where = table.where + (key,)
-        line = table.document.lines.line(where) + _line_in_value(table.document, where, error.lineno)
-        message = BAD_TEMPLATE_TEXT.format(key=table.name(key), error=suggest.without_offset(error.message or ""))
-        table.document.problems.append(Problem(table.document.path, line, message))
-    return text
-
-
-def _line_in_value(document: Document, where, lineno: int | None) -> int:
-    """How many lines below its key a template's line `lineno` is written: a multi-line string that opens
-    with a line break starts on the next line (TOML drops that first line break)."""
-    if not lineno:
-        return 0
-    lines = document.text.splitlines()
-    key_line = document.lines.line(where)
-    opening = lines[key_line - 1].rstrip() if 0 < key_line <= len(lines) else ""
-    opens_block = opening.endswith(('"""', "'''")) and opening.count(opening[-3:]) == 1
-    return (lineno - 1) + (1 if opens_block else 0)
 
 
 def _vars(table: Table) -> dict[str, Any]:
@@ -349,7 +323,7 @@ def _notes(root: Table) -> NotesConfig:
     return NotesConfig(
         provider=provider,
         template=notes.string("template", default.template),
-        path=_template_text(notes, "path", default.path),
+        path=inline_templates.template_text(notes, "path", default.path),
         hackmd_team=notes.string("hackmd_team"),
         hackmd_read_permission=notes.choice(
             "hackmd_read_permission", HACKMD_PERMISSIONS, default.hackmd_read_permission),
