@@ -1,11 +1,11 @@
-"""The only code that writes: carries out planned actions through the ports, or prints them."""
+"""The only code that writes: carries out planned actions through the ports (a dry run: bot.preview)."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Callable
 
-from bot.model import EventRecord, IssueRecord, Meeting, NotesProvider, NotesRecord
+from bot.model import EventRecord, IssueRecord, Meeting, NotesProvider
 from bot.plan import (
     Action,
     CancelEvent,
