@@ -126,16 +126,25 @@ def main(env: Mapping[str, str] | None = None) -> int:
     args = command(env)
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "outcomes.json"
-        done = subprocess.run([sys.executable, "-m", "bot", *args, "--outcomes-json", str(report)],
-                              stdout=subprocess.PIPE, text=True)  # stderr (the log) goes straight to the job log
-        sys.stdout.write(done.stdout)
-        sys.stdout.flush()
+        code, printed = _tee([sys.executable, "-m", "bot", *args, "--outcomes-json", str(report)])
         outcomes = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else []
     write_outputs(env.get("GITHUB_OUTPUT"), outputs(outcomes))
     if env.get("GITHUB_STEP_SUMMARY"):
         with open(env["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as out:
-            out.write(summary(outcomes, done.stdout, "--dry-run" in args, done.returncode))
-    return done.returncode
+            out.write(summary(outcomes, printed, "--dry-run" in args, code))
+    return code
+
+
+def _tee(argv: list[str]) -> tuple[int, str]:
+    """Run the bot: its stdout shown in the job log as it comes and kept for the summary; stderr (the
+    log) goes straight to the job log."""
+    kept = []
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, encoding="utf-8", errors="replace") as proc:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            kept.append(line)
+    return proc.returncode, "".join(kept)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from bot import config, markers, template_vars
 from bot.render import Links, Renderer
 from tests.factories import CALENDAR_URL, JOIN_URL, make_meeting
 from tests.test_config import VALID, problem_of
+from tests.e2e import world  # noqa: F401 (the fixture)
 from tests.test_render import ISSUE_URL, REFERENCE, context, skeleton
 
 TEAM = "@openjs-foundation/security-collab-space"
@@ -93,3 +94,16 @@ def test_valid_options_pass(tmp_path):
     (tmp_path / "m.toml").write_text(text)
     meetings, problems = config.load_meetings(tmp_path, lambda name: True)
     assert problems == [] and meetings[0].vars["invitees"] == [TEAM, "@octocat"]
+
+
+def test_a_real_run_mentions_the_invitees_once_and_a_refresh_never_mentions_them_again(world):
+    world.meeting(vars={"join_url": "https://meet.example.org/wg", "invitees": TEAM, "rsvp": True})
+    world.topic("First topic")
+    assert world.run("run").returncode == 0
+    body = world.issue()["body"]
+    assert body.count(TEAM) == 1 and f"* {TEAM}" in body.splitlines() and RSVP_LINE in body
+    world.topic("Second topic")
+    refreshed = world.run("run")
+    assert refreshed.returncode == 0, refreshed.stderr
+    after = world.issue()["body"]
+    assert "Second topic" in after and after.count(TEAM) == 1
