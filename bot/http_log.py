@@ -34,9 +34,12 @@ def _path(url: str) -> str:
 
 class Urllib3Requests(logging.Filter):
     """Reads urllib3's own line for each response (the library every `requests` client goes through):
-    counts it and logs it as our request line; urllib3's other chatter and its record are dropped."""
+    counts it and logs it as our request line; urllib3's other debug chatter and that record are dropped,
+    its warnings pass."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True  # urllib3's warnings (a retry, a full pool) go on to the bot's handler as before
         args = record.args if isinstance(record.args, tuple) else ()
         if len(args) == _URLLIB3_FIELDS:
             Counter.count()
@@ -50,9 +53,7 @@ def install() -> None:
     logger = logging.getLogger(URLLIB3_LOGGER)
     if not any(isinstance(f, Urllib3Requests) for f in logger.filters):
         logger.addFilter(Urllib3Requests())
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    logger.handlers[:] = [logging.NullHandler()]
+    logger.setLevel(logging.DEBUG)  # its request lines are DEBUG records; the filter keeps them from the log
 
 
 def timed_http(base):

@@ -123,3 +123,22 @@ def test_libraries_stay_at_warning_even_under_debug():
     logging.getLogger(logs.LIBRARY_LOGGER).debug("GET /repos/x {'node_id': ...} body dump")
     logging.getLogger(logs.LOGGER).debug("the bot's own reasoning")
     assert "body dump" not in stream.getvalue() and "own reasoning" in stream.getvalue()
+
+
+def test_request_lines_are_counted_and_logged_once_and_urllib3_warnings_still_pass():
+    from bot import http_log
+
+    stream = io.StringIO()
+    logs.setup("text", debug=True, stream=stream)
+    logs.adopt(None)
+    http_log.install()
+    pool = logging.getLogger(http_log.URLLIB3_LOGGER)
+    before = http_log.Counter.total
+    pool.debug('%s://%s:%s "%s %s %s" %s %s', "https", "api.github.com", 443, "GET", "/repos/a/b?page=2",
+               "HTTP/1.1", 200, 17)
+    pool.debug("Starting new HTTPS connection (%d): %s:%s", 1, "api.github.com", 443)
+    pool.warning("Retrying (%s) after connection broken", "Retry(total=2)")
+    lines = stream.getvalue().splitlines()
+    assert http_log.Counter.total == before + 1
+    assert [line.split(" ", 3)[3] for line in lines] == [
+        http_log.REQUEST_LINE % ("GET", "/repos/a/b", 200), "Retrying (Retry(total=2)) after connection broken"]
