@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
-from bot import suggest
+from bot import template_errors
 from bot.model import Problem
 from bot.tomlines import Document, Table, Where
 
@@ -19,7 +19,7 @@ def template_text(table: Table, key: str, default: str) -> str:
     except jinja2.TemplateSyntaxError as error:
         where = table.where + (key,)
         line = table.document.lines.line(where) + _line_in_value(table.document, where, error.lineno)
-        message = BAD_TEMPLATE_TEXT.format(key=table.name(key), error=suggest.without_offset(error.message or ""))
+        message = BAD_TEMPLATE_TEXT.format(key=table.name(key), error=template_errors.without_offset(error.message or ""))
         table.document.problems.append(Problem(table.document.path, line, message))
     return text
 

@@ -15,7 +15,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import bot
-from bot import escape, markers, suggest, timefmt, tomlines
+from bot import escape, markers, template_errors, timefmt, tomlines
 from bot.model import (
     Agenda, Meeting, Occurrence, Problem,
 )
@@ -339,7 +339,8 @@ def _located(error: Exception, template: str, line: int, inline: bool) -> Render
     if isinstance(error, jinja2.TemplateNotFound):
         return RenderError(template, line, TEMPLATE_NOT_FOUND.format(name=error.name))
     if isinstance(error, jinja2.TemplateSyntaxError):
-        filename, lineno, message = error.filename, error.lineno, suggest.without_offset(error.message or "")
+        filename = error.filename
+        lineno, message = template_errors.located(_environment(None), error)
     else:
         (filename, lineno), message = _template_frame(error), _message(error)
     if inline or not filename or filename == "<template>":

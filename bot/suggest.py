@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 import zoneinfo
 from typing import Iterable
 
@@ -12,7 +11,6 @@ DID_YOU_MEAN = " (did you mean {match!r}?)"
 CUTOFF = 0.6
 ZONE_CUTOFF = 0.8  # zone names share long prefixes ("America/"): only a near miss is worth naming
 NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})  # files in the zone database, not places
-_OFFSET = re.compile(r" at \d+$")  # Jinja's lexer ends some messages with a character offset into the file
 
 
 def closest(word: str, candidates: Iterable[str], cutoff: float = CUTOFF) -> str | None:
@@ -45,8 +43,3 @@ def zone_hint(name: str) -> str:
     cities = {zone.rsplit("/", 1)[-1]: zone for zone in zones}
     city = closest(name.strip().rsplit("/", 1)[-1], cities, ZONE_CUTOFF)
     return DID_YOU_MEAN.format(match=cities[city]) if city else ""
-
-
-def without_offset(message: str) -> str:
-    """A template error message without the character offset the lexer adds: the line is given instead."""
-    return _OFFSET.sub("", message)

@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 
-from bot import config, logs, markers, occurrences, plan, runner, suggest, tomlines
+from bot import config, logs, markers, occurrences, plan, runner, suggest, template_errors, tomlines
 from bot.apply import CREATED_ISSUE
 from bot.cli import UNKNOWN_MEETING
 from bot.commands import PROGRESS
@@ -174,6 +174,18 @@ def test_a_jinja_syntax_error_is_reported_at_its_line_without_a_character_offset
     assert result.returncode == 2
     (problem,) = [line for line in result.stdout.splitlines() if "issue.md.j2" in line]
     assert problem.startswith(f"{templates / 'issue.md.j2'}:6: ") and not re.search(r" at \d+$", problem)
+
+
+def test_an_unclosed_block_is_reported_where_it_opens_not_at_the_end(world, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    lines = ["# {{ name }}", "", "{% if links.join %}", "Join: {{ links.join }}", "",
+             "{{ markers.agenda_start }}", "{{ markers.agenda_end }}", "", "The end.", ""]
+    (templates / "issue.md.j2").write_text("\n".join(lines))
+    result = world.run("check", "--templates", str(templates))
+    (problem,) = [line for line in result.stdout.splitlines() if "issue.md.j2" in line]
+    assert problem.startswith(f"{templates / 'issue.md.j2'}:3: "), problem
+    assert problem.endswith(template_errors.UNCLOSED.format(message="", tag="if", line=3).lstrip())
 
 
 def test_a_syntax_error_in_a_multi_line_title_points_at_its_own_line(world):
