@@ -45,7 +45,8 @@ def located(env: jinja2.Environment, error: jinja2.TemplateSyntaxError) -> tuple
     message = without_offset(error.message or "")
     source = getattr(error, "source", None)
     found = unclosed_block(env, source) if source and error.lineno else None
-    if found is not None and error.lineno >= found[2]:  # Jinja stopped at the end, still inside the block
+    # Jinja stopped at the end, still inside a block that opened earlier: point at where it opens.
+    if found is not None and error.lineno >= found[2] and found[1] < error.lineno:
         tag, line, _ = found
         return line, UNCLOSED.format(message=message, tag=tag, line=line)
     return error.lineno, message
