@@ -240,7 +240,7 @@ def plan(
         _plan_create(meeting, occurrence, agenda, existing, options, renderer, out)
         return out.done()
     if readback.forged_notes_ref(meeting, occurrence, issue.body):
-        out.notices.append(NOTES_REF_IGNORED.format(number=issue.number))
+        out.warnings.append(NOTES_REF_IGNORED.format(number=issue.number))
     title = renderer.title(meeting, occurrence)  # never the live issue title: anyone with triage can change it
     lnk = links(meeting, occurrence, existing, issue)
     ctx = build_context(meeting, occurrence, agenda, lnk, title=title)

@@ -392,7 +392,7 @@ def test_a_forged_notes_location_and_a_renamed_issue_do_not_steer_the_writes():
     forged = created.body.replace(markers.make_notes_ref("meetings/2023-09-11.md"), markers.make_notes_ref(".github/workflows/x.yml"))
     issue = IssueRecord(59, ISSUE_URL, "Sync closes #1", forged, "open", author="meeting-bot")
     current = plan(m, occ, ag, dataclasses.replace(BASE, issues=(issue,)), BEFORE, Options(), RENDERER)
-    assert planmod.NOTES_REF_IGNORED.format(number=59) in current.notices
+    assert planmod.NOTES_REF_IGNORED.format(number=59) in current.warnings
     (notes,) = [a for a in current.actions if isinstance(a, CreateNotes)]
     assert notes.ref == "meetings/2023-09-11.md" and notes.title == created.title
     done = converge(m, occ, ag, dataclasses.replace(BASE, issues=(issue,)))
