@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="act where a skip rule would skip; allow an off-schedule --date")
     run.add_argument("--dry-run", action="store_true", help="print what would be done; write nothing anywhere")
     run.add_argument("--shard", type=_shard, metavar="K/N", help="only shard K of N (stable across runs)")
+    run.add_argument("--outcomes-json", metavar="FILE", help="also write each meeting's outcome as JSON (the Action reads it)")
     worker = sub.add_parser("worker", parents=[common], help="run a pass now and then every DURATION")
     worker.add_argument("--every", default="1h", metavar="DURATION", help="30s, 15m, 1h, 1d (default 1h)")
     sub.add_parser("check", parents=[common], help="validate meeting files and templates; no network")
