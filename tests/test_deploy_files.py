@@ -52,7 +52,8 @@ def test_the_action_passes_inputs_through_the_environment_only():
 
 
 def test_procfile_runs_the_worker():
-    assert (ROOT / "Procfile").read_text().strip() == "worker: meeting-bot worker"
+    # The buildpacks install requirements.txt (hashed pins), not the project: the worker runs from the checkout.
+    assert (ROOT / "Procfile").read_text().strip() == "worker: python -m bot worker"
 
 
 def _uses(steps) -> list[str]:
