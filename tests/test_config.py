@@ -808,5 +808,6 @@ def test_announce_problems_name_the_line(tmp_path, replace, with_, line, message
 def test_the_announce_template_must_exist_when_there_are_targets(tmp_path):
     exists = lambda name: name != model.DEFAULT_ANNOUNCE_TEMPLATE  # noqa: E731
     line, message = problem_of(tmp_path, ANNOUNCE, exists)
-    assert message == config.MISSING_TEMPLATE.format(key="announce.template", name=model.DEFAULT_ANNOUNCE_TEMPLATE)
+    expected = config.MISSING_TEMPLATE.format(key="announce.template", name=model.DEFAULT_ANNOUNCE_TEMPLATE, hint="")
+    assert message == expected
     assert load(tmp_path, VALID, exists)[1] == []
