@@ -1,4 +1,4 @@
-"""Carries out the after-meeting actions through the ports, or prints them; each returns what it left."""
+"""Carries out the after-meeting actions through the ports, or adds them to a dry run's plan; each returns what it left."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from bot import after, markers
 from bot.after import (
     Cancel, CloseMeeting, CommitArchive, Ended, OpenArchive, RecordSteps, RemoveLabels, Step, UpdateArchive,
 )
-from bot.apply import CANCELLED_EVENT, DRY_CANCEL_EVENT
+from bot.apply import CANCELLED_EVENT
 from bot.model import ArchiveRecord, Meeting
 from bot.plan import CancelEvent
 from bot.ports import AfterStore, Calendar, Forbidden, IssueStore
+from bot.preview import DRY_CANCEL_EVENT, Entry, Preview
 
 REMOVED_LABELS = "removed the label {label!r} from {count} item(s) of the final agenda"
 LABEL_REFUSED = (
@@ -40,7 +41,8 @@ class AfterApplier:
     writes = True
 
     def __init__(self, issues: IssueStore, store: AfterStore, calendar: Callable[[], Calendar | None],
-                 report: Callable[[str], None]) -> None:
+                 report: Callable[..., None]) -> None:
+        """`report`: told each outcome line, with the action's name and, when there is one, its URL."""
         self.issues, self.store, self.calendar, self.report = issues, store, calendar, report
 
     def apply(self, meeting: Meeting, action: Step, ended: Ended) -> Ended:
@@ -51,16 +53,16 @@ class AfterApplier:
             case OpenArchive():
                 record = self.store.open_archive(action.repo, action.branch, action.path, action.content,
                                                  action.message, action.title, action.body)
-                self.report(OPENED_ARCHIVE.format(url=record.url))
+                self.report(OPENED_ARCHIVE.format(url=record.url), "open_archive", record.url)
                 return dataclasses.replace(ended, archive=record)
             case UpdateArchive() if ended.archive is not None:
                 self.store.update_archive(action.repo, action.branch, action.path, action.content, action.message,
                                           action.version)
-                self.report(UPDATED_ARCHIVE.format(url=ended.archive.url))
+                self.report(UPDATED_ARCHIVE.format(url=ended.archive.url), "update_archive", ended.archive.url)
                 return dataclasses.replace(ended, archive=dataclasses.replace(ended.archive, content=action.content))
             case CommitArchive():
                 record = self.store.commit_archive(action.repo, action.path, action.content, action.message)
-                self.report(COMMITTED_ARCHIVE.format(url=record.url))
+                self.report(COMMITTED_ARCHIVE.format(url=record.url), "commit_archive", record.url)
                 steps = RecordSteps(action.repo, action.number, frozenset({after.ARCHIVED}))
                 return self._record(steps, dataclasses.replace(ended, archive=record))
             case RecordSteps():
@@ -77,16 +79,16 @@ class AfterApplier:
             case CloseMeeting():
                 marker = after.COMMENT_MARKER.format(kind=action.kind)
                 self.store.close_meeting(action.repo, action.number, action.comment, marker, action.reason)
-                self.report(CLOSED.format(number=action.number, reason=action.reason))
+                self.report(CLOSED.format(number=action.number, reason=action.reason), "close_issue")
             case CancelEvent():
                 calendar = self.calendar()
                 if calendar is not None:
                     calendar.cancel(action.calendar_id, action.event_id)
-                    self.report(CANCELLED_EVENT.format(id=action.event_id, why=action.why))
+                    self.report(CANCELLED_EVENT.format(id=action.event_id, why=action.why), "cancel_event")
 
     def _record(self, action: RecordSteps, ended: Ended) -> Ended:
         self.store.record_steps(action.repo, action.number, action.steps)
-        self.report(RECORDED.format(number=action.number, steps=", ".join(sorted(action.steps))))
+        self.report(RECORDED.format(number=action.number, steps=", ".join(sorted(action.steps))), "record_steps")
         return self._fresh(ended, action.repo, action.number)
 
     def _fresh(self, ended: Ended, repo: str, number: int) -> Ended:
@@ -106,24 +108,24 @@ class AfterApplier:
                 refused.add(repo)
                 self.report(LABEL_REFUSED.format(repo=repo, label=action.label))
         if removed:
-            self.report(REMOVED_LABELS.format(label=action.label, count=removed))
+            self.report(REMOVED_LABELS.format(label=action.label, count=removed), "remove_labels")
         steps = frozenset({after.LABELS} | {after.REFUSED.format(repo=repo) for repo in refused})
         return self._record(RecordSteps(action.repo, action.number, steps), ended)
 
 
 class DryAfterApplier:
-    """Prints each action with what it would write, sends nothing, and imagines the result."""
+    """Adds each action, with what it would write, to the dry run's plan; sends nothing, imagines the result."""
 
     writes = False
 
-    def __init__(self, print_: Callable[[str], None], report: Callable[[str], None]) -> None:
-        self.print, self.report = print_, report
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
 
-    def _show(self, line: str, text: str | None = None) -> None:
-        self.report(line)
-        self.print(line)
-        if text is not None:
-            self.print("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
+    def _show(self, line: str, text: str | None = None, before: str | None = None, what: str = "") -> None:
+        if before is not None:
+            self.preview.add(Entry(line, None, before, text, what))  # an update: shown as a diff
+        else:
+            self.preview.add(Entry(line, new_text=text))
 
     def apply(self, meeting: Meeting, action: Step, ended: Ended) -> Ended:
         match action:
@@ -136,7 +138,8 @@ class DryAfterApplier:
                 record = ArchiveRecord(DRY_PULL_URL.format(repo=action.repo), "open", action.content)
                 return dataclasses.replace(ended, archive=record)
             case UpdateArchive() if ended.archive is not None:
-                self._show(DRY_UPDATE_ARCHIVE.format(path=action.path, branch=action.branch), action.content)
+                line = DRY_UPDATE_ARCHIVE.format(path=action.path, branch=action.branch)
+                self._show(line, action.content, ended.archive.content or "", action.path)
                 return dataclasses.replace(ended, archive=dataclasses.replace(ended.archive, content=action.content))
             case CommitArchive():
                 self._show(DRY_COMMIT_ARCHIVE.format(path=action.path, repo=action.repo), action.content)

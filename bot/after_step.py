@@ -1,4 +1,4 @@
-"""The after-meeting step of a pass: reads what bot.after needs, then applies its plan or prints it."""
+"""The after-meeting step of a pass: reads what bot.after needs, then applies its plan or adds it to a dry run's."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.model import Agenda, ArchiveMode, EventRecord, IssueRecord, Meeting, Oc
 from bot.plan import notes_ref, survivor
 from bot.errors import Conflict
 from bot.ports import NotesStore, Services
+from bot.preview import Preview
 from bot.render import ARCHIVE_PATH_SETTING, Links, Renderer, build_context
 
 log = logging.getLogger(LOGGER)
@@ -58,12 +59,13 @@ def lookup(meeting: Meeting, ended: tuple[Occurrence, ...], now: dt.datetime) ->
 class AfterStep:
     """The after-meeting steps and cancellations of one meeting in one pass."""
 
-    def __init__(self, meeting: Meeting, services: Services, renderer: Renderer, dry_run: bool,
-                 out: Callable[[str], None], say: Callable[[str], None]) -> None:
+    def __init__(self, meeting: Meeting, services: Services, renderer: Renderer, say: Callable[..., None],
+                 preview: Preview | None = None) -> None:
+        """`preview`: a dry run's plan, which gets the actions instead of the services."""
         self.meeting, self.services, self.renderer, self.say = meeting, services, renderer, say
         calendar = lambda: services.calendar(meeting)  # noqa: E731 - built only when an event is cancelled
-        if dry_run:
-            self.applier: AfterApplier | DryAfterApplier = DryAfterApplier(out, say)
+        if preview is not None:
+            self.applier: AfterApplier | DryAfterApplier = DryAfterApplier(preview)
         else:
             self.applier = AfterApplier(services.issues, services.after, calendar, say)
 

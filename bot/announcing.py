@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from bot import announce
 from bot import occurrences as occ_mod
 from bot.announce import Claim, State
-from bot.apply import DRY_PLACEHOLDER_NUMBER  # the number a dry run gives an issue it would create
 from bot.errors import NoOccurrenceOn, ServiceError
 from bot.logs import LOGGER
 from bot.model import Agenda, AnnounceKind, IssueRecord, Meeting, Occurrence
 from bot.plan import Existing, links, survivor
 from bot.ports import Announcer, Comments, Services
+from bot.preview import DRY_PLACEHOLDER_NUMBER, Entry, Preview  # the number a dry run gives an issue it would create
 from bot.render import Context, Links, Renderer, build_context
 
 log = logging.getLogger(LOGGER)
@@ -38,7 +38,7 @@ class Request(Protocol):
 
 
 class PassView(Protocol):
-    """What the step reads of the pass (`bot.runner.Pass`): the outside world, templates, request, clock, stdout."""
+    """What the step reads of the pass (`bot.runner.Pass`): the outside world, templates, request, clock."""
 
     @property
     def services(self) -> Services: ...
@@ -52,17 +52,15 @@ class PassView(Protocol):
     @property
     def clock(self) -> Callable[[], dt.datetime]: ...
 
-    @property
-    def out(self) -> Callable[[str], None]: ...
-
 
 class Announcements:
-    """One meeting's announcements in one pass; a failed target is logged, the others go on."""
+    """One meeting's announcements in one pass; a failed target is logged, the others go on. What a dry run
+    would send goes to the meeting's plan (`preview`), with the text."""
 
-    def __init__(self, meeting: Meeting, run: PassView, say: Callable[[str], None]) -> None:
+    def __init__(self, meeting: Meeting, run: PassView, say: Callable[[str], None], preview: Preview) -> None:
         self.meeting, self.services, self.renderer = meeting, run.services, run.renderer
         self.dry_run = run.request.dry_run
-        self.clock, self.out, self.say = run.clock, run.out, say
+        self.clock, self.say, self.preview = run.clock, say, preview
         if run.services.comments is None or run.services.announcer is None:
             raise ServiceError(NOT_WIRED)
         self.comments: Comments = run.services.comments
@@ -144,7 +142,7 @@ class Announcements:
         if self.dry_run:
             for target in targets:
                 line = WOULD_ANNOUNCE.format(kind=kind.value, date=occurrence.date, target=target, title=title)
-                self._show(line, body)
+                self.preview.add(Entry(line, new_text=body))
             return
         targets = tuple(t for t in targets if self._usable(t))
         if targets and self.clock() < occurrence.start:
@@ -190,8 +188,3 @@ class Announcements:
             return State.FAILED
         self.say(ANNOUNCED.format(kind=kind.value, date=occurrence.date, target=target))
         return State.SENT
-
-    def _show(self, line: str, text: str) -> None:
-        self.say(line)
-        self.out(line)
-        self.out("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)

@@ -1,4 +1,4 @@
-"""The only code that writes: carries out planned actions through the ports, or prints them."""
+"""The only code that writes: carries out planned actions through the ports (a dry run: bot.preview)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 from typing import Callable, TypeVar
 
 from bot.errors import Conflict, Forbidden
-from bot.model import EventDraft, EventRecord, IssueRecord, Meeting, NotesProvider, NotesRecord
+from bot.model import EventDraft, EventRecord, IssueRecord, Meeting, NotesProvider
 from bot.plan import (
     Action,
     CancelEvent,
@@ -36,16 +36,6 @@ CREATED_EVENT = "created calendar event {id}"
 UPDATED_EVENT = "updated calendar event {id}"
 CANCELLED_EVENT = "cancelled calendar event {id} ({why})"
 
-DRY_CREATE_ISSUE = "would create issue in {repo}: {title}"
-DRY_UPDATE_ISSUE = "would update the agenda of {repo}#{number}"
-DRY_CLOSE_ISSUE = "would close {repo}#{number} with the comment: {comment}"
-DRY_CREATE_NOTES = "would create notes {ref}"
-DRY_UPDATE_NOTES = "would update the agenda in notes {ref}"
-DRY_CREATE_EVENT = "would create a calendar event in {calendar}: {summary}"
-DRY_UPDATE_EVENT = "would update calendar event {id}"
-DRY_CANCEL_EVENT = "would cancel calendar event {id} ({why})"
-DRY_PLACEHOLDER_NUMBER = 0
-DRY_PLACEHOLDER_URL = "https://github.com/{repo}/issues/(new)"
 
 
 def _event_record(draft: EventDraft, event_id: str, url: str = "") -> EventRecord:
@@ -72,7 +62,7 @@ class Applier:
         issues: IssueStore,
         notes: NotesStore | None,
         calendar: Calendar | None,
-        report: Callable[[str], None],
+        report: Callable[..., None],
     ) -> None:
         self.issues, self.notes, self.calendar, self.report = issues, notes, calendar, report
         self._checked = False
@@ -93,7 +83,7 @@ class Applier:
         match action:
             case CreateIssue(repo, title, body, labels):
                 record = self.issues.create(repo, title, body, labels)
-                self.report(CREATED_ISSUE.format(number=record.number, url=record.url))
+                self.report(CREATED_ISSUE.format(number=record.number, url=record.url), "create_issue", record.url)
                 return dataclasses.replace(existing, issues=existing.issues + (record,))
             case UpdateIssue(repo, number, body):
                 # Read again just before writing: an edit made since the plan's read goes back to the planner.
@@ -101,11 +91,11 @@ class Applier:
                 if fresh.state != "open" or fresh.body != _issue_body(existing, number):
                     return _replace_issue(existing, number, fresh)
                 record = self.issues.update_body(repo, number, body)
-                self.report(UPDATED_ISSUE.format(number=number))
+                self.report(UPDATED_ISSUE.format(number=number), "update_issue", record.url)
                 return _replace_issue(existing, number, record)
             case CloseIssue(repo, number, comment):
                 self.issues.close(repo, number, comment)
-                self.report(CLOSED_ISSUE.format(number=number))
+                self.report(CLOSED_ISSUE.format(number=number), "close_issue")
                 return _close_issue(existing, number)
 
     def _notes(self, meeting: Meeting, action: CreateNotes | UpdateNotes, existing: Existing) -> Existing:
@@ -113,7 +103,7 @@ class Applier:
         match action:
             case CreateNotes(ref, key, title, content):
                 record = notes.create(meeting, ref, key, title, content)
-                self.report(CREATED_NOTES.format(url=record.url))
+                self.report(CREATED_NOTES.format(url=record.url), "create_notes", record.url)
             case UpdateNotes(planned, content, message):
                 # Read again just before writing (notes are edited live): a change goes back to the planner.
                 fresh = notes.reload(meeting, planned)
@@ -122,7 +112,7 @@ class Applier:
                 if fresh.content != planned.content:
                     return dataclasses.replace(existing, notes=fresh)
                 record = notes.update(meeting, fresh, content, message)
-                self.report(UPDATED_NOTES.format(url=record.url))
+                self.report(UPDATED_NOTES.format(url=record.url), "update_notes", record.url)
         return dataclasses.replace(existing, notes=record)
 
     def _event(self, action: CreateEvent | UpdateEvent | CancelEvent, existing: Existing) -> Existing:
@@ -130,15 +120,15 @@ class Applier:
         match action:
             case CreateEvent(calendar_id, draft):
                 record = calendar.create(calendar_id, draft)
-                self.report(CREATED_EVENT.format(id=record.id))
+                self.report(CREATED_EVENT.format(id=record.id), "create_event", record.url or None)
                 return dataclasses.replace(existing, events=existing.events + (record,))
             case UpdateEvent(calendar_id, event_id, draft):
                 record = calendar.update(calendar_id, event_id, draft)
-                self.report(UPDATED_EVENT.format(id=event_id))
+                self.report(UPDATED_EVENT.format(id=event_id), "update_event", record.url or None)
                 return _replace_event(existing, record)
             case CancelEvent(calendar_id, event_id, why):
                 calendar.cancel(calendar_id, event_id)
-                self.report(CANCELLED_EVENT.format(id=event_id, why=why))
+                self.report(CANCELLED_EVENT.format(id=event_id, why=why), "cancel_event")
                 return _drop_event(existing, event_id)
 
 
@@ -165,64 +155,6 @@ def preflight(meeting: Meeting, access: Access | None) -> None:
         raise Forbidden(NO_PUSH.format(repo=meeting.repo))
     if meeting.issue.labels and not access.triage:
         raise Forbidden(NO_TRIAGE.format(repo=meeting.repo, labels=", ".join(meeting.issue.labels)))
-
-
-class DryApplier:
-    """Prints each action with what it would write, sends nothing, and imagines the result."""
-
-    writes = False
-
-    def __init__(
-        self, print_: Callable[[str], None], report: Callable[[str], None], notes_url: Callable[[str], str | None]
-    ) -> None:
-        self.print, self.report, self.notes_url = print_, report, notes_url
-
-    def _show(self, line: str, text: str | None = None) -> None:
-        self.report(line)
-        self.print(line)
-        if text is not None:
-            self.print("-" * 72 + "\n" + text.rstrip("\n") + "\n" + "-" * 72)
-
-    def apply(self, meeting: Meeting, action: Action, existing: Existing) -> Existing:
-        match action:
-            case CreateIssue(repo, title, body):
-                self._show(DRY_CREATE_ISSUE.format(repo=repo, title=title), body)
-                record = IssueRecord(DRY_PLACEHOLDER_NUMBER, DRY_PLACEHOLDER_URL.format(repo=repo), title, body, "open")
-                return dataclasses.replace(existing, issues=existing.issues + (record,))
-            case UpdateIssue(repo, number, body):
-                self._show(DRY_UPDATE_ISSUE.format(repo=repo, number=number), body)
-                return _replace_issue(existing, number, None, body=body)
-            case CloseIssue(repo, number, comment):
-                self._show(DRY_CLOSE_ISSUE.format(repo=repo, number=number, comment=comment))
-                return _close_issue(existing, number)
-            case CreateNotes(ref, _, _, content):
-                self._show(DRY_CREATE_NOTES.format(ref=ref), content)
-                url = existing.notes_url or self.notes_url(ref) or ref
-                return dataclasses.replace(existing, notes=NotesRecord(url=url, content=content, ref=ref))
-            case UpdateNotes(record, content):
-                self._show(DRY_UPDATE_NOTES.format(ref=record.ref), content)
-                return dataclasses.replace(existing, notes=dataclasses.replace(record, content=content))
-            case CreateEvent(calendar_id, draft):
-                self._show(DRY_CREATE_EVENT.format(calendar=calendar_id, summary=draft.summary), _event_text(draft))
-                return dataclasses.replace(existing, events=existing.events + (_event_record(draft, "(new)"),))
-            case UpdateEvent(_, event_id, draft):
-                self._show(DRY_UPDATE_EVENT.format(id=event_id), _event_text(draft))
-                return _replace_event(existing, _event_record(draft, event_id))
-            case CancelEvent(_, event_id, why):
-                self._show(DRY_CANCEL_EVENT.format(id=event_id, why=why))
-                return _drop_event(existing, event_id)
-
-
-def _event_text(draft: EventDraft) -> str:
-    lines = [
-        f"summary:  {draft.summary}",
-        f"start:    {draft.start} ({draft.timezone})",
-        f"end:      {draft.end} ({draft.timezone})",
-        f"location: {draft.location}",
-        "description:",
-        draft.description,
-    ]
-    return "\n".join(lines)
 
 
 def _replace_issue(existing: Existing, number: int, record: IssueRecord | None, body: str = "") -> Existing:

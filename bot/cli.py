@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
-from bot import logs
+from bot import http_log, logs
 from bot import settings as settings_mod
 from bot.adapters import wire
 from bot.errors import EXIT_FAILED, EXIT_USAGE, BotError, UsageError, one_line, unexpected
@@ -60,11 +60,12 @@ def _shard_count(value: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _common(suppress: bool = False) -> argparse.ArgumentParser:
+def _common(suppress: bool = False, templates: bool = True) -> argparse.ArgumentParser:
     """The options every command takes; a subcommand's copy must not reset what came before it."""
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if suppress else None)
     common.add_argument("--config", metavar="DIR", help="meeting files (default: $MEETING_BOT_CONFIG, else ./config)")
-    common.add_argument("--templates", metavar="DIR", help="templates (default: ./templates, else the built-in ones)")
+    if templates:
+        common.add_argument("--templates", metavar="DIR", help="templates (default: ./templates, else the built-in ones)")
     common.add_argument(
         "--debug", action="store_true", help="debug logging, and tracebacks on errors",
         default=argparse.SUPPRESS if suppress else False,
@@ -91,12 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="act where a skip rule would skip; allow an off-schedule --date")
     run.add_argument("--dry-run", action="store_true", help="print what would be done; write nothing anywhere")
     run.add_argument("--shard", type=_shard, metavar="K/N", help="only shard K of N (stable across runs)")
+    run.add_argument("--outcomes-json", metavar="FILE", help="also write each meeting's outcome as JSON (the Action reads it)")
     worker = sub.add_parser("worker", parents=[common], help="run a pass now and then every DURATION")
     worker.add_argument("--every", default="1h", metavar="DURATION", help="30s, 15m, 1h, 1d (default 1h)")
     sub.add_parser("check", parents=[common], help="validate meeting files and templates; no network")
     agenda = sub.add_parser("agenda", parents=[common], help="print a meeting's current agenda")
-    agenda.add_argument("--meeting", required=True, metavar="ID")
+    agenda.add_argument("--meeting", metavar="ID", help="which meeting (needed only when there are several)")
     agenda.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    _init_parser(sub)
     nxt = sub.add_parser("next", parents=[common], help="print the next occurrences")
     nxt.add_argument("--meeting", action="append", default=[], metavar="ID")
     nxt.add_argument("--count", type=int, default=5, metavar="N")
@@ -109,6 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--weeks", type=int, default=8, metavar="N", help="weeks ahead on the page (default 8)")
     publish.add_argument("--url", metavar="URL", help="the site's public URL, for webcal:// and https subscribe links")
     return parser
+
+
+def _init_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    from bot.init import DEFAULT_ID, DEFAULT_TEMPLATES_TARGET, DEFAULT_TIMEZONE
+
+    init = sub.add_parser("init", parents=[_common(suppress=True, templates=False)],
+                          help="write a first, commented meeting file (and the templates if asked)")
+    init.add_argument("--id", default=DEFAULT_ID, metavar="ID", help=f"the meeting id and file name (default {DEFAULT_ID})")
+    init.add_argument("--repo", metavar="OWNER/NAME", help="where the meeting issues go (default: $GITHUB_REPOSITORY)")
+    init.add_argument("--label", metavar="LABEL", help="the agenda label (default: ID-agenda)")
+    init.add_argument("--timezone", default=DEFAULT_TIMEZONE, metavar="ZONE", help="an IANA zone (default UTC)")
+    init.add_argument("--templates", nargs="?", const=DEFAULT_TEMPLATES_TARGET, default=None, metavar="DIR",
+                      help=f"also copy the default templates into DIR (default ./{DEFAULT_TEMPLATES_TARGET})")
 
 
 def _now() -> dt.datetime:
@@ -144,6 +160,8 @@ def _dispatch(args: argparse.Namespace, settings: settings_mod.Settings, clock: 
             return commands.matrix(app)
         case "publish":
             return commands.publish(app)
+        case "init":
+            return commands.init(app)
         case _:  # "next": argparse accepts no other command
             return commands.next_(app)
 
@@ -159,6 +177,7 @@ def main(
         secrets = settings.secrets()
         logs.setup(args.log_format, args.debug, secrets)
         logs.adopt(None)  # every other library's warnings: our format, secrets masked
+        http_log.install()  # each request as one debug line, and counted
         return _dispatch(args, settings, clock)
     except UsageError as exc:
         print(logs.redact(str(exc), secrets), file=sys.stderr)

@@ -10,18 +10,21 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jinja2
 from dateutil.rrule import rrule, rrulestr
 
-from bot import model, recurrence
+from bot import inline_templates, model, recurrence, suggest, template_vars
 from bot.model import (
     AfterConfig, AgendaConfig, AgendaSection, AnnounceConfig, AnnounceKind, ArchiveMode, CalendarConfig,
     CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider, Problem, Slot,
 )
+from bot.inline_templates import BAD_TEMPLATE_TEXT  # noqa: F401 (re-exported: tests and docs name it here)
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
 
 # Messages about keys and types in general (unknown, missing, wrong type) are in bot.tomlines.
-CONFIG_DIR_MISSING = "config directory not found"
+CONFIG_DIR_MISSING = (
+    "config directory not found; point to your meeting files with --config DIR or MEETING_BOT_CONFIG=DIR, "
+    "or make a first one with `meeting-bot init`"
+)
 NO_MEETING_FILES = "no meeting files (*.toml) in the config directory"
 CANNOT_READ = "cannot read the file: {error}"
 NOT_UTF8 = "the file is not UTF-8 text"
@@ -36,7 +39,7 @@ LOCAL_TIME_HINT = "; write a local time like 2023-09-11T08:30:00; the zone comes
 START_DATE_ONLY = "{key} is a date without a time" + LOCAL_TIME_HINT
 START_HAS_OFFSET = "{key} must not have a UTC offset" + LOCAL_TIME_HINT
 START_NOT_DATETIME = "{key} must be a local date-time" + LOCAL_TIME_HINT
-UNKNOWN_ZONE = "{key}: unknown time zone {value!r}; use an IANA name like America/Los_Angeles"
+UNKNOWN_ZONE = "{key}: unknown time zone {value!r}{hint}; use an IANA name like America/Los_Angeles"
 BAD_RRULE = "{key}: invalid recurrence rule {rule!r}: {error}"
 RRULE_DTSTART = "{key} must not contain DTSTART; the first occurrence comes from start"
 RRULE_NOT_ONE_RULE = "{key} must be one RRULE; use skip_dates for occurrences that do not happen"
@@ -49,11 +52,10 @@ BAD_REPO = "{key}: {value!r} is not a GitHub repository like owner/name"
 BAD_ORG = "{key}: {value!r} is not a GitHub organisation name"
 BAD_LABEL = "{key}: {value!r} is not a GitHub label (1 to 50 characters on one line)"
 REQUIRED_WHEN = "{key} = {value!r} requires {other}"
-MISSING_TEMPLATE = "{key}: template {name!r} not found"
+MISSING_TEMPLATE = "{key}: template {name!r} not found{hint}"
 BAD_TARGET = "{key}: {value!r} is not a target name (letters, digits and _; its URL is in MEETING_BOT_ANNOUNCE_<NAME>)"
 BAD_KIND = "{key}: {value!r} is not an announcement kind (created, reminder, cancelled or minutes)"
 DUPLICATE_TARGET = "{key}: {value!r} names the same variable as another target"
-BAD_TEMPLATE_TEXT = "{key}: invalid template: {error}"
 
 MEETING_ID = r"^[a-z0-9][a-z0-9._-]*$"
 _OWNER = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}"  # a GitHub login
@@ -86,22 +88,27 @@ TemplateExists = Callable[[str], bool]
 INLINE_TEMPLATES = {"title": ("title",), "notes.path": ("notes", "path"), "after.archive_path": ("after", "archive_path")}  # their errors name these lines
 
 
-def load_meetings(config_dir: Path, template_exists: TemplateExists) -> tuple[list[Meeting], list[Problem]]:
-    """Every `*.toml` meeting in `config_dir`, by file name, and the problems of all of them."""
+def load_meetings(
+    config_dir: Path, template_exists: TemplateExists, template_names: tuple[str, ...] = ()
+) -> tuple[list[Meeting], list[Problem]]:
+    """Every `*.toml` meeting in `config_dir`, by file name, and the problems of all of them
+    (`template_names`: the templates there are, for a did-you-mean when one is not found)."""
     if not config_dir.is_dir():
-        return [], [Problem(config_dir, 1, CONFIG_DIR_MISSING)]
+        return [], [Problem(config_dir, 0, CONFIG_DIR_MISSING)]  # a directory: no line to point at
     paths = sorted(config_dir.glob("*.toml"))
     if not paths:
         return [], [Problem(config_dir, 1, NO_MEETING_FILES)]
     meetings, problems = [], []
     for path in paths:
-        meeting, found = load_meeting(path, template_exists)
+        meeting, found = load_meeting(path, template_exists, template_names)
         meetings += [meeting] if meeting else []
         problems += found
     return meetings, problems
 
 
-def load_meeting(path: Path, template_exists: TemplateExists) -> tuple[Meeting | None, list[Problem]]:
+def load_meeting(
+    path: Path, template_exists: TemplateExists, template_names: tuple[str, ...] = ()
+) -> tuple[Meeting | None, list[Problem]]:
     """One meeting file: the meeting, or None and its problems."""
     try:
         data, text = _parse(path.read_bytes())
@@ -109,8 +116,8 @@ def load_meeting(path: Path, template_exists: TemplateExists) -> tuple[Meeting |
         return None, [Problem(path, error.line, error.message)]
     except OSError as error:
         return None, [Problem(path, 1, CANNOT_READ.format(error=error.strerror or error))]
-    document = Document(path, locate(text), [])
-    meeting = _meeting(Table(data, (), document), template_exists)
+    document = Document(path, locate(text), [], text=text)
+    meeting = _meeting(Table(data, (), document), template_exists, template_names)
     problems = sorted(document.problems, key=lambda problem: problem.line)
     return (None if problems else meeting), problems
 
@@ -140,7 +147,7 @@ def _syntax_error(error: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:
     return line or text.count("\n") + 1, TOML_SYNTAX.format(error=message)
 
 
-def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
+def _meeting(root: Table, template_exists: TemplateExists, template_names: tuple[str, ...] = ()) -> Meeting:
     root.only(ROOT_KEYS)
     meeting_id = root.document.path.stem
     if not re.fullmatch(MEETING_ID, meeting_id):
@@ -150,7 +157,7 @@ def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
         source=root.document.path,
         name=root.string("name", "", required=True),
         repo=root.matching("repo", _REPO.fullmatch, BAD_REPO, required=True),
-        title=_template_text(root, "title", model.DEFAULT_TITLE),
+        title=inline_templates.template_text(root, "title", model.DEFAULT_TITLE),
         slots=_slots(root),
         agenda=_agenda(root),
         issue=_issue(root),
@@ -162,7 +169,7 @@ def _meeting(root: Table, template_exists: TemplateExists) -> Meeting:
         display_zones=_display_zones(root),
         lines={name: root.document.lines.line(where) for name, where in INLINE_TEMPLATES.items()},
     )
-    _check_templates(root, meeting, template_exists)
+    _check_templates(root, meeting, template_exists, template_names)
     return meeting
 
 
@@ -178,17 +185,9 @@ def _section(root: Table, key: str, allowed: tuple[str, ...], required: bool = F
     return table
 
 
-def _template_text(table: Table, key: str, default: str) -> str:
-    text: str = table.string(key, default)
-    try:
-        jinja2.Environment().parse(text)
-    except jinja2.TemplateSyntaxError as error:
-        table.report(key, BAD_TEMPLATE_TEXT, error=error.message)
-    return text
-
-
 def _vars(table: Table) -> dict[str, Any]:
     found = table.table("vars")
+    template_vars.check(found)
     return dict(found.data) if found else {}
 
 
@@ -201,7 +200,7 @@ def _zone_exists(name: str) -> bool:
 
 
 def _display_zones(root: Table) -> tuple[str, ...]:
-    zones = root.each("display_zones", _zone_exists, UNKNOWN_ZONE)
+    zones = root.each("display_zones", _zone_exists, UNKNOWN_ZONE, suggest.zone_hint)
     if root.data.get("display_zones") == []:
         root.report("display_zones", MUST_NOT_BE_EMPTY)
     return zones or model.DEFAULT_DISPLAY_ZONES
@@ -227,7 +226,7 @@ def _slot(table: Table) -> Slot:
     ics_url = _ics_url(table)
     start = _start(table, required="ics_url" not in table.data)
     return Slot(
-        timezone=table.matching("timezone", _zone_exists, UNKNOWN_ZONE, required=True),
+        timezone=table.matching("timezone", _zone_exists, UNKNOWN_ZONE, required=True, suggest=suggest.zone_hint),
         start=start,
         rrule=_rrule(table, start),
         duration_minutes=table.integer("duration_minutes", model.DEFAULT_DURATION_MINUTES, 1, 24 * 60),
@@ -365,7 +364,7 @@ def _notes(root: Table) -> NotesConfig:
     return NotesConfig(
         provider=provider,
         template=notes.string("template", default.template),
-        path=_template_text(notes, "path", default.path),
+        path=inline_templates.template_text(notes, "path", default.path),
         hackmd_team=notes.string("hackmd_team"),
         hackmd_read_permission=notes.choice(
             "hackmd_read_permission", HACKMD_PERMISSIONS, default.hackmd_read_permission),
@@ -412,7 +411,7 @@ def _after(root: Table) -> AfterConfig:
     return AfterConfig(
         close_issue=after.boolean("close_issue", default.close_issue),
         archive=ArchiveMode(after.choice("archive", _values(ArchiveMode), default.archive.value)),
-        archive_path=_template_text(after, "archive_path", default.archive_path),
+        archive_path=inline_templates.template_text(after, "archive_path", default.archive_path),
         after_hours=after.integer("after_hours", default.after_hours, 0, MAX_AFTER_HOURS),
         carry_over=after.boolean("carry_over", default.carry_over),
         action_items=after.boolean("action_items", default.action_items),
@@ -424,7 +423,7 @@ def _values(enum: type[Enum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
 
-def _check_templates(root: Table, meeting: Meeting, template_exists: TemplateExists) -> None:
+def _check_templates(root: Table, meeting: Meeting, template_exists: TemplateExists, names: tuple[str, ...]) -> None:
     """Only the templates this meeting uses: notes unless there are none, the event only for Google."""
     used = [("issue", meeting.issue.template)]
     if meeting.notes.provider is not NotesProvider.NONE:
@@ -435,5 +434,5 @@ def _check_templates(root: Table, meeting: Meeting, template_exists: TemplateExi
         used.append(("announce", meeting.announce.template))
     for table, name in used:
         if name and not template_exists(name):
-            message = MISSING_TEMPLATE.format(key=f"{table}.template", name=name)
+            message = MISSING_TEMPLATE.format(key=f"{table}.template", name=name, hint=suggest.hint(name, names))
             root.document.report((table, "template"), message)

@@ -1,17 +1,23 @@
-"""Logging to stderr as text or JSON, with every known secret replaced by `***`."""
+"""Logging to stderr as text or JSON, with every known secret replaced by `***` in every field."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
-from typing import Iterable, TextIO
+from typing import Any, Iterable, TextIO
+
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
 
 LOGGER = "meeting_bot"
 LIBRARY_LOGGER = "github"
+OUTCOME_LOGGER = LOGGER + ".outcome"  # what a run did: stdout's summary in text mode, records in JSON mode
 MASK = "***"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+JSON_FIELDS = ("asctime", "levelname", "name", "message")
+JSON_NAMES = {"asctime": "time", "levelname": "level", "name": "logger", "exc_info": "traceback"}
+JSON_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+FIELDS = ("meeting", "occurrence", "action", "url", "requests")  # the `extra` fields the bot's records carry
 
 
 # Credentials recognised by their form, wherever they come from (derived ones included: App
@@ -55,6 +61,17 @@ def _pieces(secrets: Iterable[str]) -> set[str]:
     return pieces
 
 
+def redact_value(value: Any, secrets: Iterable[str]) -> Any:
+    """A log field with every string inside it redacted (lists and mappings included)."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {redact(str(k), secrets): redact_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_value(item, secrets) for item in value]
+    return value
+
+
 class RedactingFormatter(logging.Formatter):
     """Formats as its inner formatter would, then masks the secrets."""
 
@@ -67,27 +84,37 @@ class RedactingFormatter(logging.Formatter):
         return redact(self.inner.format(record), self.secrets)
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message (and the traceback when there is one)."""
+class JsonFormatter(_LibraryJsonFormatter):
+    """One JSON object per line (python-json-logger): time, level, logger, message, the bot's fields
+    (meeting, occurrence, action, url, requests) when a record has them, the traceback when there is one;
+    every field is redacted before it is serialised."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__(JSON_FIELDS, datefmt=JSON_TIME_FORMAT, rename_fields=JSON_NAMES, json_ensure_ascii=False)
+        self.secrets = tuple(secrets)
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data["level"] = str(log_data.get("level", "")).lower()
+        fields = {key: value for key, value in log_data.items() if value is not None or key not in FIELDS}
+        return {key: redact_value(value, self.secrets) for key, value in fields.items()}
+
+
+class NotOutcomes(logging.Filter):
+    """Text logs leave out what a run did: that is the summary on stdout, said once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(OUTCOME_LOGGER)
 
 
 def setup(fmt: str = "text", debug: bool = False, secrets: Iterable[str] = (), stream: TextIO | None = None) -> logging.Logger:
     """Configure the bot's logger once per process; calling again replaces the handler."""
     logger = logging.getLogger(LOGGER)
-    inner = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(RedactingFormatter(inner, secrets))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter(secrets))
+    else:
+        handler.setFormatter(RedactingFormatter(logging.Formatter(TEXT_FORMAT), secrets))
+        handler.addFilter(NotOutcomes())
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
@@ -97,12 +124,13 @@ def setup(fmt: str = "text", debug: bool = False, secrets: Iterable[str] = (), s
 
 def adopt(name: str | None) -> None:
     """Route a library's logger (None: the root, which catches every other library) through the bot's
-    handler, so its lines get our format and the secrets filter; libraries speak only from WARNING
-    (or DEBUG with --debug). Called again after PyGithub's import, which adds a handler of its own.
+    handler, so its lines get our format and the secrets filter. Libraries speak only from WARNING, also
+    under --debug: their debug output dumps whole bodies; the bot logs each request line itself
+    (bot.http_log). Called again after PyGithub's import, which adds a handler of its own.
     """
     ours = logging.getLogger(LOGGER)
     library = logging.getLogger(name)
     library.handlers[:] = list(ours.handlers)
-    library.setLevel(logging.DEBUG if ours.level <= logging.DEBUG else logging.WARNING)
+    library.setLevel(logging.WARNING)
     if name is not None:
         library.propagate = False

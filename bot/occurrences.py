@@ -53,7 +53,7 @@ RULE_PREFIX = "RRULE:"
 RULE_WALL_FORMAT = "%Y%m%dT%H%M%S"
 UNTIL_UTC = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
 
-MSG_NO_OCCURRENCE = "no occurrence on {day}; nearest: {nearest}"
+MSG_NO_OCCURRENCE = "no occurrence on {day}; nearest: {nearest}; to act on {day} anyway, add --force"
 MSG_NONE_NEAR = "none within two years"
 MSG_NOT_ONE_RULE = "recurrence rule {rule!r}: expected one RRULE value, such as FREQ=WEEKLY;INTERVAL=2"
 MSG_BAD_RULE = "recurrence rule {rule!r}: {reason}"

@@ -31,8 +31,12 @@ STARTED = "nothing to do: the {date} meeting has started, so it is left as it is
 CANCELLED = "#{number} was closed as not planned: the meeting is cancelled"
 SKIPPED_EMPTY = "skipped: the agenda is empty and skip_if_empty is set (use --force to create anyway)"
 CLOSED_BY_HAND = "#{number} was closed by hand: left alone"
-MARKERS_MISSING = "#{number}: the agenda markers were removed by hand, so the agenda is not refreshed"
-NOTES_MARKERS_MISSING = "{ref}: the agenda markers were removed by hand, so the agenda is not refreshed"
+RESTORE_MARKERS = (
+    "; to restore them, put the two lines {start} and {end} back around the agenda, on lines of their own "
+    "(the bot fills in what is between them on its next run)"
+).format(start=markers.AGENDA_START, end=markers.AGENDA_END)
+MARKERS_MISSING = "#{number}: the agenda markers were removed by hand, so the agenda is not refreshed" + RESTORE_MARKERS
+NOTES_MARKERS_MISSING = "{ref}: the agenda markers were removed by hand, so the agenda is not refreshed" + RESTORE_MARKERS
 NOTES_NOT_OURS = "{ref}: a file that the bot did not write is in the way: left alone"
 NOTES_REF_IGNORED = (
     "#{number}: the notes location written in the issue is not a path under the configured notes folder: "
@@ -128,15 +132,17 @@ class Options:
 class Plan:
     actions: tuple[Action, ...] = ()
     notices: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what a person did that keeps the bot from doing its job
 
 
 @dataclass
 class _Builder:
     actions: list[Action] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def done(self) -> Plan:
-        return Plan(tuple(self.actions), tuple(self.notices))
+        return Plan(tuple(self.actions), tuple(self.notices), tuple(self.warnings))
 
 
 def size(text: str) -> int:
@@ -228,7 +234,7 @@ def plan(
         out.notices.append(CANCELLED.format(number=issue.number))
         return out.done()
     if readback.forged_notes_ref(meeting, occurrence, issue.body):
-        out.notices.append(NOTES_REF_IGNORED.format(number=issue.number))
+        out.warnings.append(NOTES_REF_IGNORED.format(number=issue.number))
     title = renderer.title(meeting, occurrence)  # never the live issue title: anyone with triage can change it
     lnk = links(meeting, occurrence, existing, issue)
     ctx = build_context(meeting, occurrence, agenda, lnk, title=title, action_items=existing.action_items)
@@ -288,7 +294,7 @@ def _plan_issue_refresh(meeting: Meeting, issue: IssueRecord, rendered: str, out
         return
     body, missing = refresh(issue.body, rendered)
     if ISSUE_REGION in missing:
-        out.notices.append(MARKERS_MISSING.format(number=issue.number))
+        out.warnings.append(MARKERS_MISSING.format(number=issue.number))
         return
     if body != issue.body:
         out.actions.append(UpdateIssue(meeting.repo, issue.number, body))
@@ -334,11 +340,11 @@ def _plan_notes(ctx: Context, agenda: Agenda, existing: Existing, renderer: Rend
         out.actions.append(CreateNotes(ref, occurrence.key, str(ctx["title"]), rendered))
         return False
     if markers.find_key(record.content) != occurrence.key:
-        out.notices.append(NOTES_NOT_OURS.format(ref=record.ref))
+        out.warnings.append(NOTES_NOT_OURS.format(ref=record.ref))
         return True
     content, missing = refresh(record.content, rendered)
     if ISSUE_REGION in missing:
-        out.notices.append(NOTES_MARKERS_MISSING.format(ref=record.ref))
+        out.warnings.append(NOTES_MARKERS_MISSING.format(ref=record.ref))
     elif content != record.content:
         out.actions.append(UpdateNotes(record, content, NOTES_UPDATE_MESSAGE.format(title=ctx["title"])))
     return True

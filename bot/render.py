@@ -15,7 +15,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import bot
-from bot import escape, markers, timefmt
+from bot import escape, markers, template_errors, timefmt
 from bot.errors import TemplateError
 from bot.model import Agenda, Meeting, Occurrence
 
@@ -234,6 +234,10 @@ class Renderer:
             return False
         return True
 
+    def names(self) -> tuple[str, ...]:
+        """Every template there is (the user's and the shipped ones), for did-you-mean hints."""
+        return tuple(self.env.list_templates())
+
     def title(self, meeting: Meeting, occurrence: Occurrence) -> str:
         """The issue title: one line, at most GitHub's 256 characters."""
         values = _time_values(meeting, occurrence, {**meeting.vars, **occurrence.vars})
@@ -321,8 +325,9 @@ def _located(error: Exception, template: str, line: int, inline: bool) -> Render
     if isinstance(error, jinja2.TemplateNotFound):
         return RenderError(template, line, TEMPLATE_NOT_FOUND.format(name=error.name))
     if isinstance(error, jinja2.TemplateSyntaxError):
-        filename, message = error.filename, error.message or ""
-        lineno: int | None = error.lineno
+        filename = error.filename
+        lineno: int | None
+        lineno, message = template_errors.located(_environment(None), error)
     else:
         (filename, lineno), message = _template_frame(error), _message(error)
     if inline or not filename or filename == "<template>":

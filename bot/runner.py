@@ -10,13 +10,15 @@ from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
 from bot.after_step import AfterStep, ended_occurrences
-from bot.apply import Applier, DryApplier
+from bot.apply import Applier
 from bot.errors import BotError, Conflict, ServiceError, StartedMeanwhile, one_line, unexpected
 from bot.logs import LOGGER
 from bot.model import Agenda, EventRecord, IssueRecord, Meeting, Occurrence
 from bot.plan import STARTED, Action, CreateIssue, Existing, Options, plan, plan_sweep, survivor
 from bot.ports import Services
+from bot.preview import Preview, PreviewApplier
 from bot.render import Renderer
+from bot.report import Outcome, Voice  # Outcome: what a meeting's run returns (defined with its Voice)
 from bot.turn import Found, Listing, Ports, Turn, bind, calendar_id, collect, read, read_issues
 
 log = logging.getLogger(LOGGER)
@@ -24,11 +26,16 @@ log = logging.getLogger(LOGGER)
 MAX_ROUNDS = 8
 SWEEP_DAYS = 400
 
-NOTHING_DUE = "nothing to do: the next meeting is {start} (the bot acts from {opens})"
+NOTHING_DUE = (
+    "nothing to do: the next meeting is {start} (the bot acts from {opens}); "
+    "to prepare it now, run with --date {date}"
+)
 NO_NEXT = "nothing to do: the schedule has no further meeting"
 NOTHING_NEW = "nothing to do: issue #{number} is up to date"
-FAILED = "{message}"
 STARTED_MEANWHILE = "the {date} meeting started during this run: stopped before writing anything more"
+DEBUG_SELECTED = "%s: occurrence %s, starting %s; the bot acts from %s"
+DEBUG_FOUND = "%s: found issues: %s; notes: %s; calendar events: %d"
+DEBUG_PLAN = "%s: round %d plans: %s"
 ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes that did not settle; the next run will try again"
 
 Say = Callable[[str], None]
@@ -43,84 +50,99 @@ class RunRequest:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    meeting_id: str
-    ok: bool
-    lines: tuple[str, ...]
-
-    def summary(self) -> str:
-        return f"{self.meeting_id}: " + "; ".join(self.lines)
-
-
-@dataclass(frozen=True)
 class Pass:
-    """What every meeting of one pass shares: the outside world, the templates, the request, the clock, stdout."""
+    """What every meeting of one pass shares: the outside world, the templates, the request, the clock, stdout
+    (and `progress`, told each meeting's id as it starts: a line on a terminal)."""
 
     services: Services
     renderer: Renderer
     request: RunRequest
     clock: Callable[[], dt.datetime]
     out: Callable[[str], None]
+    progress: Callable[[str], None] | None = None
 
 
 def run_pass(meetings: list[Meeting], run: Pass) -> list[Outcome]:
     """Run every meeting, each at the time it starts being processed; a failure is reported and the others go on."""
-    return [run_meeting(meeting, run) for meeting in meetings]
+    outcomes = []
+    for meeting in meetings:
+        if run.progress is not None:
+            run.progress(meeting.id)
+        outcomes.append(run_meeting(meeting, run))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class Tell:
+    """Where one meeting's run reports: outcome lines, warnings and the error (`say`), a dry run's plan (`preview`)."""
+
+    say: Voice
+    preview: Preview
 
 
 def run_meeting(meeting: Meeting, run: Pass) -> Outcome:
-    """One meeting; every line it says is logged to stderr as it happens and kept for the summary."""
-    lines: list[str] = []
-
-    def say(line: str) -> None:
-        log.info("%s: %s", meeting.id, line)
-        lines.append(line)
-
+    """One meeting: each outcome line is said once (the summary), warnings and the error go to the log."""
+    say, preview = Voice(meeting.id), Preview(meeting.id)
+    existing: Existing | None = None
     try:
-        _meeting_pass(meeting, run, say)
+        existing = _meeting_pass(meeting, run, Tell(say, preview))
     except StartedMeanwhile as exc:
         say(str(exc))
     except BotError as exc:
-        return _failed(meeting, lines, one_line(exc))
+        say.fail(one_line(exc), exc)
     except Exception as exc:  # a bug or an unforeseen library error: this meeting fails, the others go on
-        return _failed(meeting, lines, unexpected(exc), exc)
-    return Outcome(meeting.id, True, tuple(lines))
+        say.fail(unexpected(exc), exc)
+    if preview.entries:
+        run.out(preview.render())  # what a dry run would do, even when it stopped part way
+    if existing is None:
+        return say.outcome()
+    notes_url = existing.notes.url if existing.notes is not None else existing.notes_url
+    return say.outcome(survivor(existing.issues), notes_url)
 
 
-def _meeting_pass(meeting: Meeting, run: Pass, say: Say) -> None:
-    """The product, step by step: each step takes what the one before returned."""
+def _meeting_pass(meeting: Meeting, run: Pass, tell: Tell) -> Existing | None:
+    """The product, step by step: each step takes what the one before returned; what exists at the end
+    (None when no occurrence was acted on)."""
+    say = tell.say
     now, feeds = run.clock(), fetch_feeds(meeting, run.services)
     occurrence = choose(meeting, run.request, now, feeds, say)
-    step = AfterStep(meeting, run.services, run.renderer, run.request.dry_run, run.out, say)
+    step = AfterStep(meeting, run.services, run.renderer, say, tell.preview if run.request.dry_run else None)
+    if occurrence is not None:
+        say.occurrence = occurrence.key
+        log.debug(DEBUG_SELECTED, meeting.id, occurrence.key, _when(occurrence.start), _when(occurrence.window_opens))
     if occurrence is None or occ_mod.has_started(occurrence, now):
         after_only(step, occurrence, now, feeds, run)  # after the meeting: its steps, and cancellations
         if occurrence is None:
-            _raise(announce(meeting, feeds, run, say))  # nothing is announced once a meeting has started
-        return
+            sweep_idle(meeting, now, feeds, run, tell)  # a skipped date still loses its event
+            _raise(announce(meeting, feeds, run, tell))  # nothing is announced once a meeting has started
+        return None
     turn = prepare(meeting, occurrence, now, feeds, run)
     ports = bind(meeting, run.services)
-    found = read(turn, ports, collect(turn, ports))
-    existing = found.existing
-    if step.cancel_empty(occurrence, survivor(existing.issues), existing.events, found.agenda.empty, run.request.force):
+    found = read(turn, ports, collect(turn, ports, say.warn))
+    _debug_found(meeting, found.existing)
+    if step.cancel_empty(occurrence, survivor(found.existing.issues), found.existing.events, found.agenda.empty,
+                         run.request.force):
         step.run(now, feeds, turn.ended, found=found.listed)
-        return
-    writer = _BeforeStart(writer_for(turn, ports, found, run, say), run.clock, occurrence)
+        return found.existing
+    writer = _BeforeStart(writer_for(turn, ports, found, run, tell), run.clock, occurrence)
     with run.services.guard.checking(writer.check):  # the adapters check again right before each write request
         existing = converge(turn, found, writer, ports, say)
-        failure = announce(meeting, feeds, run, say, Current(occurrence, found.agenda, existing))
-        if found.calendar_error is not None:
-            raise found.calendar_error  # the issue and notes are done; the next run completes the event
+        failure = announce(meeting, feeds, run, tell, Current(occurrence, found.agenda, existing))
+        if found.calendar_error is not None:  # the issue and notes are done; the next run completes the event
+            say.fail(one_line(found.calendar_error), found.calendar_error)
+            return existing
         sweep(turn, found, existing, writer)  # a dry run shows what it would cancel
     step.run(now, feeds, turn.ended, found=as_left(found.listed, existing))
-    _raise(failure)  # a failed send is tried again on the next run
+    if failure is not None:  # a failed send is tried again on the next run
+        say.fail(one_line(failure), failure)
+    return existing
 
 
-def _failed(meeting: Meeting, lines: list[str], message: str, exc: Exception | None = None) -> Outcome:
-    """One line naming the cause; the traceback only in the debug log."""
-    log.error("%s: %s", meeting.id, message)
-    log.debug("%s: traceback", meeting.id, exc_info=exc if exc is not None else True)
-    lines.append(FAILED.format(message=message))
-    return Outcome(meeting.id, False, tuple(lines))
+def _debug_found(meeting: Meeting, existing: Existing) -> None:
+    """The bot's reasoning under --debug: what it found before planning."""
+    issues = ", ".join(f"#{i.number} ({i.state}{'' if i.trusted else ', untrusted'})" for i in existing.issues)
+    notes = existing.notes.ref if existing.notes is not None else "none"
+    log.debug(DEBUG_FOUND, meeting.id, issues or "none", notes, len(existing.events))
 
 
 # -- choose --------------------------------------------------------------------------------------
@@ -140,7 +162,7 @@ def choose(meeting: Meeting, request: RunRequest, now: dt.datetime, feeds: occ_m
         say(NO_NEXT)
         return None
     if not occ_mod.window_open(upcoming, now):
-        say(NOTHING_DUE.format(start=_when(upcoming.start), opens=_when(upcoming.window_opens)))
+        say(NOTHING_DUE.format(start=_when(upcoming.start), opens=_when(upcoming.window_opens), date=upcoming.date))
         return None
     return upcoming
 
@@ -166,8 +188,6 @@ def after_only(step: AfterStep, occurrence: Occurrence | None, now: dt.datetime,
     if occurrence is not None and occurrence not in ended:
         step.say(STARTED.format(date=occurrence.date.isoformat()))
     step.run(now, feeds, ended)
-    if occurrence is None:
-        sweep_idle(step.meeting, now, feeds, run, step.say)  # a skipped date still loses its event
 
 
 def as_left(listed: Listing, existing: Existing) -> dict[str, tuple[IssueRecord, ...]]:
@@ -189,15 +209,15 @@ class Current:
 
 
 def announce(
-    meeting: Meeting, feeds: occ_mod.Feeds, run: Pass, say: Say, current: Current | None = None
+    meeting: Meeting, feeds: occ_mod.Feeds, run: Pass, tell: Tell, current: Current | None = None
 ) -> ServiceError | None:
     """Announcements (bot.announcing): the occurrence's due kinds, then cancellations of dropped ones;
-    the first failed send, to be raised once the other steps are done."""
+    the first failed send, to be reported once the other steps are done. A dry run's go to the plan."""
     if not meeting.announce.targets:
         return None  # Apprise is imported only by a meeting that announces
     from bot.announcing import Announcements
 
-    step = Announcements(meeting, run, say)
+    step = Announcements(meeting, run, tell.say, tell.preview)
     if current is not None:
         step.occurrence(current.occurrence, current.agenda, current.existing)
     step.dropped(feeds, keep=current.occurrence.key if current is not None else None)
@@ -212,25 +232,28 @@ def _raise(failure: BotError | None) -> None:
 # -- plan and apply ------------------------------------------------------------------------------
 
 
-def writer_for(turn: Turn, ports: Ports, found: Found, run: Pass, say: Say) -> Applier | DryApplier:
+def writer_for(turn: Turn, ports: Ports, found: Found, run: Pass, tell: Tell) -> Applier | PreviewApplier:
     if run.request.dry_run:
         notes = ports.notes
-        return DryApplier(run.out, say, lambda ref: notes.url_for(turn.meeting, ref) if notes else None)
+        return PreviewApplier(tell.preview, lambda ref: notes.url_for(turn.meeting, ref) if notes else None)
     calendar = ports.calendar if found.calendar_error is None else None
-    return Applier(ports.issues, ports.notes, calendar, say)
+    return Applier(ports.issues, ports.notes, calendar, tell.say)
 
 
-def converge(turn: Turn, found: Found, writer: _BeforeStart, ports: Ports, say: Say) -> Existing:
+def converge(turn: Turn, found: Found, writer: _BeforeStart, ports: Ports, say: Voice) -> Existing:
     """Plan and apply until the plan is empty: each round may unlock the next artifact."""
     options = dataclasses.replace(turn.options, calendar=found.calendar_error is None)
     existing, wrote = found.existing, False
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         current = plan(turn.meeting, turn.occurrence, found.agenda, existing, turn.now, options, turn.renderer)
+        log.debug(DEBUG_PLAN, turn.meeting.id, round_ + 1, ", ".join(type(a).__name__ for a in current.actions) or "nothing")
         for notice in current.notices:
             say(notice)
+        for warning in current.warnings:
+            say.warn(warning)
         if not current.actions:
             issue = survivor(existing.issues)
-            if not wrote and not current.notices and issue is not None:
+            if not wrote and not current.notices and not current.warnings and issue is not None:
                 say(NOTHING_NEW.format(number=issue.number))
             return existing
         wrote = True
@@ -270,17 +293,17 @@ def sweep(turn: Turn, found: Found, existing: Existing, writer: _BeforeStart) ->
         existing = writer.apply(turn.meeting, action, existing)
 
 
-def sweep_idle(meeting: Meeting, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass, say: Say) -> None:
+def sweep_idle(meeting: Meeting, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass, tell: Tell) -> None:
     """No occurrence is due: still cancel the bot's future events of occurrences no longer scheduled."""
     calendar = run.services.calendar(meeting)
     if calendar is None:
         return
     future = calendar.find_meeting(calendar_id(meeting), meeting.id, now)
-    writer: Applier | DryApplier
+    writer: Applier | PreviewApplier
     if run.request.dry_run:
-        writer = DryApplier(run.out, say, lambda ref: None)
+        writer = PreviewApplier(tell.preview, lambda ref: None)
     else:
-        writer = Applier(run.services.issues, None, calendar, say)
+        writer = Applier(run.services.issues, None, calendar, tell.say)
     existing = Existing()
     for action in dropped(meeting, future, now, feeds, None):
         existing = writer.apply(meeting, action, existing)
@@ -305,7 +328,7 @@ def _starts(event: EventRecord) -> dt.datetime:
 class _BeforeStart:
     """Checks the clock before every write: a meeting that starts during a slow pass is left alone."""
 
-    def __init__(self, writer: Applier | DryApplier, clock: Callable[[], dt.datetime], occurrence: Occurrence) -> None:
+    def __init__(self, writer: Applier | PreviewApplier, clock: Callable[[], dt.datetime], occurrence: Occurrence) -> None:
         self.writer, self.clock, self.occurrence = writer, clock, occurrence
         self.writes = writer.writes
 

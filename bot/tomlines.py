@@ -65,6 +65,8 @@ class Document:
     path: Path
     lines: Lines
     problems: list[Problem]
+    suggested: set[Where] = field(default_factory=set)  # keys a did-you-mean already pointed at: not "missing" again
+    text: str = ""
 
     def report(self, where: Where, message: str) -> None:
         self.problems.append(Problem(self.path, self.lines.line(where), message))
@@ -97,11 +99,13 @@ class Table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = DID_YOU_MEAN.format(match=close[0]) if close else ""
+                if close and close[0] not in self.data:
+                    self.document.suggested.add(self.where + (close[0],))  # one mistake, one line
                 self.document.report(self.where + (key,), UNKNOWN_KEY.format(
                     key=key, table=self.title(), hint=hint, allowed=", ".join(allowed)))
 
     def require(self, key: str) -> bool:
-        if key not in self.data:
+        if key not in self.data and self.where + (key,) not in self.document.suggested:
             self.document.report(self.where, MISSING_KEY.format(key=key, table=self.title()))
         return key in self.data
 
@@ -142,19 +146,21 @@ class Table:
         value = self.typed(key, _is_table, MUST_BE_TABLE)
         return None if value is None else Table(value, self.where + (key,), self.document)
 
-    def each(self, key: str, accept: Callable[[str], Any], form: str) -> tuple[str, ...]:
-        """A list of strings, each checked, each bad one reported at its own line."""
+    def each(self, key: str, accept: Callable[[str], Any], form: str,
+             suggest: Callable[[str], str] | None = None) -> tuple[str, ...]:
+        """A list of strings, each checked, each bad one reported at its own line (with `suggest`'s hint)."""
         values = tuple(self.typed(key, _is_strings, MUST_BE_STRINGS, ()))
         for index, value in enumerate(values):
             if not accept(value):
-                self.report(key, form, at=(index,), value=value)
+                self.report(key, form, at=(index,), value=value, hint=suggest(value) if suggest else "")
         return values
 
-    def matching(self, key: str, accept: Callable[[str], Any], form: str, required: bool = False) -> str:
-        """A string, checked; required ones default to ""."""
+    def matching(self, key: str, accept: Callable[[str], Any], form: str, required: bool = False,
+                 suggest: Callable[[str], str] | None = None) -> str:
+        """A string, checked; required ones default to ""; `suggest` gives a did-you-mean hint."""
         value: str = self.string(key, "", required)
         if value and not accept(value):
-            self.report(key, form, value=value)
+            self.report(key, form, value=value, hint=suggest(value) if suggest else "")
         return value
 
 

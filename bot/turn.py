@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from typing import Mapping
 
@@ -70,10 +71,11 @@ def bind(meeting: Meeting, services: Services) -> Ports:
         return Ports(services.agenda, services.issues, notes, None, exc)
 
 
-def collect(turn: Turn, ports: Ports) -> Agenda:
+def collect(turn: Turn, ports: Ports, warn: Callable[[str], None]) -> Agenda:
+    """The agenda; each of its warnings is told to `warn` (said once, on stderr)."""
     agenda = ports.agenda.collect(turn.meeting)
     for warning in agenda.warnings:
-        log.warning("%s: %s", turn.meeting.id, warning)
+        warn(warning)
     return agenda
 
 

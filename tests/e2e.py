@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,3 +139,9 @@ def world(github: GitHubDouble, bot: Bot, tmp_path: Path) -> World:
     config.mkdir()
     write_meeting(config)
     return World(github, bot, config)
+
+
+def planned(result: subprocess.CompletedProcess) -> list[str]:
+    """The numbered action lines of a dry run's plan on stdout, without their numbers."""
+    found = (re.match(r"^  \d+\. (.*)$", line) for line in result.stdout.splitlines())
+    return [match[1] for match in found if match]

@@ -6,6 +6,7 @@ The meeting (tests/e2e.py) is every Monday 16:00-17:00 in Berlin; DATE's meeting
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -14,8 +15,9 @@ import pytest
 
 from bot import after, markers, minutes
 from bot.adapters.repo_notes import web_url
-from bot.after_apply import LABEL_REFUSED
+from bot.after_apply import CLOSED, DRY_CLOSE, DRY_OPEN_ARCHIVE, DRY_REMOVE_LABELS, LABEL_REFUSED
 from bot.plan import CANCELLED
+from bot.preview import PLAN_HEADER, PLAN_LINE
 from tests.doubles.github import DEFAULT_TOKEN as GITHUB_TOKEN
 from tests.doubles.hackmd import DEFAULT_TOKEN, HackMDDouble
 from tests.e2e import DATE, KEY, LABEL, MEETING_ID, OTHER, REPO, TRACEBACK, World, notes_path, world  # noqa: F401
@@ -183,8 +185,21 @@ def test_dry_run_shows_each_step_and_writes_nothing(md):
     dry = run_md(world, double, "run", "--dry-run", now=DUE)
 
     assert dry.returncode == 0 and world.writes() == []
-    for line in ("would remove the label", "would open a pull request", "would close #"):
-        assert line in dry.stdout
+    assert PLAN_HEADER.format(meeting=MEETING_ID) in dry.stdout  # the steps are in the meeting's dry-run plan
+    planned = [line for line in dry.stdout.splitlines() if re.match(r"  \d+\. ", line)]
+    for template in (DRY_REMOVE_LABELS, DRY_OPEN_ARCHIVE, DRY_CLOSE):
+        head = template.split("{")[0]
+        assert any(line.startswith(PLAN_LINE.format(number=n, line=head)) for n in range(1, 10) for line in planned), head
+        assert head not in said(dry)  # planned, not reported as done
+
+
+def test_the_steps_taken_are_in_the_outcomes_json(world: World, tmp_path):
+    assert world.run("run").returncode == 0
+    path = tmp_path / "outcomes.json"
+    done = world.run("run", "--outcomes-json", str(path), now=DUE)
+    assert done.returncode == 0 and world.issue()["state"] == "closed"
+    outcome = next(o for o in json.loads(path.read_text()) if o["meeting"] == MEETING_ID)
+    assert outcome["ok"] and CLOSED.format(number=world.issue()["number"], reason="completed") in outcome["lines"]
 
 
 def test_date_on_an_ended_occurrence_runs_its_steps(world: World):

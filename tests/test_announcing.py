@@ -13,6 +13,7 @@ from bot.announcing import ANNOUNCED, NOT_OURS, UNCONFIRMED, WOULD_ANNOUNCE, Ann
 from bot.model import Agenda, AnnounceConfig, AnnounceKind, CommentRecord, IssueRecord
 from bot.plan import Existing
 from bot.ports import ServiceError, Services
+from bot.preview import Preview
 from bot.render import Renderer
 from bot.runner import Pass, RunRequest
 from tests.factories import make_meeting
@@ -82,12 +83,17 @@ class World:
     issues: Issues = dataclasses.field(default_factory=Issues)
     lines: list = dataclasses.field(default_factory=list)
     printed: list = dataclasses.field(default_factory=list)
+    preview: Preview = dataclasses.field(default_factory=lambda: Preview(MEETING.id))
+
+    def planned(self) -> list[str]:
+        """The lines of the dry run's plan (what the meeting's run prints at its end)."""
+        return [entry.line for entry in self.preview.entries]
 
     def step(self, clock=lambda: BEFORE, dry_run=False, meeting=MEETING) -> Announcements:
         services = Services(None, self.issues, lambda m: None, lambda m: None, lambda u: "", after=None,
                             comments=self.comments, announcer=self.announcer)
         run = Pass(services, Renderer(), RunRequest(dry_run=dry_run), clock, self.printed.append)
-        return Announcements(meeting, run, self.lines.append)
+        return Announcements(meeting, run, self.lines.append, self.preview)
 
     def announce(self, **kwargs) -> Announcements:
         step = self.step(**kwargs)
@@ -181,7 +187,8 @@ def test_dry_run_prints_and_writes_nothing():
     world = World()
     assert world.announce(dry_run=True).failure() is None
     title = announce.title(MEETING, AnnounceKind.CREATED, START.date())
-    assert WOULD_ANNOUNCE.format(kind="created", date=START.date(), target="mail", title=title) in world.printed
+    assert WOULD_ANNOUNCE.format(kind="created", date=START.date(), target="mail", title=title) in world.planned()
+    assert world.printed == [] and world.lines == []  # the plan is printed once, by the meeting's run
     assert world.comments.items == [] and world.announcer.sent == []
 
 
@@ -230,4 +237,4 @@ def test_a_dry_run_of_a_new_issue_reads_no_ledger():
     placeholder = dataclasses.replace(ISSUE, number=0, author=None)
     step = world.step(dry_run=True)
     step.occurrence(OCCURRENCE, Agenda("x"), Existing(issues=(placeholder,)))
-    assert len([line for line in world.printed if line.startswith("would announce")]) == 2
+    assert len([line for line in world.planned() if line.startswith("would announce")]) == 2

@@ -41,7 +41,7 @@ def test_a_bad_interval_stops_the_worker_before_it_starts(tmp_path: Path, config
 def test_an_unknown_meeting_names_the_known_ones(tmp_path: Path, config: Path):
     result = run_main(["run", "--meeting", "nope", "--config", str(config)], cwd=tmp_path, env={})
     assert result.returncode == EXIT_USAGE
-    assert result.stderr.strip() == commands.UNKNOWN_MEETING.format(id="nope", known="wg")
+    assert result.stderr.strip() == commands.UNKNOWN_MEETING.format(id="nope", hint="", known="wg")
 
 
 def test_next_needs_a_positive_count(tmp_path: Path, config: Path):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import config, model, tomlines
+from bot import config, model, suggest, tomlines
 from bot.config import load_meeting, load_meetings
 from bot.model import CalendarProvider, NotesProvider, Problem
 
@@ -171,7 +171,7 @@ def test_vars_take_any_toml_values(tmp_path):
 
 def test_a_missing_directory_is_a_problem(tmp_path):
     assert load_meetings(tmp_path / "nope", everything) == (
-        [], [Problem(tmp_path / "nope", 1, config.CONFIG_DIR_MISSING)])
+        [], [Problem(tmp_path / "nope", 0, config.CONFIG_DIR_MISSING)])
 
 
 def test_a_directory_without_meeting_files_is_a_problem(tmp_path):
@@ -205,8 +205,8 @@ def test_problems_of_all_files_are_reported_together(tmp_path):
     assert [meeting.id for meeting in meetings] == ["c"]
     assert [str(problem) for problem in problems] == [
         f"{tmp_path / 'a.toml'}:5: "
-        + config.UNKNOWN_ZONE.format(key="schedule.timezone", value="Mars/Olympus"),
-        f"{tmp_path / 'a.toml'}:9: " + tomlines.MISSING_KEY.format(key="label", table="[agenda]"),
+        + config.UNKNOWN_ZONE.format(key="schedule.timezone", value="Mars/Olympus", hint=""),
+        # one mistake, one line: no "missing required key 'label'" besides the did-you-mean
         f"{tmp_path / 'a.toml'}:10: " + tomlines.UNKNOWN_KEY.format(
             key="lable", table="[agenda]", hint=tomlines.DID_YOU_MEAN.format(match="label"),
             allowed=", ".join(config.AGENDA_KEYS)),
@@ -376,13 +376,13 @@ def test_the_largest_values_in_range_are_fine(tmp_path):
 def test_an_unknown_time_zone_is_a_problem(tmp_path, zone):
     text = edit('timezone = "Europe/Amsterdam"', f"timezone = {json.dumps(zone)}")
     assert problem_of(tmp_path, text) == (5, config.UNKNOWN_ZONE.format(
-        key="schedule.timezone", value=zone))
+        key="schedule.timezone", value=zone, hint=suggest.zone_hint(zone)))
 
 
 def test_a_bad_display_zone_is_reported_at_its_own_line(tmp_path):
     text = 'display_zones = [\n  "UTC",\n  "Nowhere/City",\n]\n' + VALID
     assert problem_of(tmp_path, text) == (3, config.UNKNOWN_ZONE.format(
-        key="display_zones", value="Nowhere/City"))
+        key="display_zones", value="Nowhere/City", hint=""))
 
 
 @pytest.mark.parametrize("rule", [
@@ -547,12 +547,12 @@ def test_google_needs_a_calendar_id(tmp_path):
 def test_a_missing_template_is_reported_at_its_key(tmp_path):
     text = VALID + '[issue]\ntemplate = "gone.md.j2"\n'
     assert problem_of(tmp_path, text, lambda name: name != "gone.md.j2") == (
-        line_of(text, "gone"), config.MISSING_TEMPLATE.format(key="issue.template", name="gone.md.j2"))
+        line_of(text, "gone"), config.MISSING_TEMPLATE.format(key="issue.template", name="gone.md.j2", hint=""))
 
 
 def test_a_missing_default_template_is_reported_at_line_one(tmp_path):
     assert problem_of(tmp_path, VALID, lambda name: name != model.DEFAULT_NOTES_TEMPLATE) == (
-        1, config.MISSING_TEMPLATE.format(key="notes.template", name=model.DEFAULT_NOTES_TEMPLATE))
+        1, config.MISSING_TEMPLATE.format(key="notes.template", name=model.DEFAULT_NOTES_TEMPLATE, hint=""))
 
 
 ISSUE_AND_NOTES = [model.DEFAULT_ISSUE_TEMPLATE, model.DEFAULT_NOTES_TEMPLATE]
@@ -808,7 +808,8 @@ def test_announce_problems_name_the_line(tmp_path, replace, with_, line, message
 def test_the_announce_template_must_exist_when_there_are_targets(tmp_path):
     exists = lambda name: name != model.DEFAULT_ANNOUNCE_TEMPLATE  # noqa: E731
     line, message = problem_of(tmp_path, ANNOUNCE, exists)
-    assert message == config.MISSING_TEMPLATE.format(key="announce.template", name=model.DEFAULT_ANNOUNCE_TEMPLATE)
+    expected = config.MISSING_TEMPLATE.format(key="announce.template", name=model.DEFAULT_ANNOUNCE_TEMPLATE, hint="")
+    assert message == expected
     assert load(tmp_path, VALID, exists)[1] == []
 
 

@@ -52,7 +52,8 @@ def test_the_action_passes_inputs_through_the_environment_only():
 
 
 def test_procfile_runs_the_worker():
-    assert (ROOT / "Procfile").read_text().strip() == "worker: meeting-bot worker"
+    # The buildpacks install requirements.txt (hashed pins), not the project: the worker runs from the checkout.
+    assert (ROOT / "Procfile").read_text().strip() == "worker: python -m bot worker"
 
 
 def _uses(steps) -> list[str]:
@@ -138,19 +139,9 @@ def test_the_workflows_pass_each_announce_url_from_its_own_secret(path):
                          for line in lines for n in [line.split("=", 1)[0]])
 
 
-def test_the_action_makes_announce_lines_variables_of_the_run_step_only(tmp_path):
+def test_the_action_makes_announce_lines_variables_of_the_run_step_only():
     action = yaml.safe_load(ACTION.read_text())
     *others, run_step = action["runs"]["steps"]
     assert run_step["env"]["MB_ANNOUNCE"] == "${{ inputs.announce }}"
     assert not any("MB_ANNOUNCE" in step.get("env", {}) for step in others)
-    fake = tmp_path / "meeting-bot"  # stands in for the installed command: shows what it was given
-    fake.write_text("#!/bin/sh\nenv | grep '^MEETING_BOT_ANNOUNCE_' | sort\n")
-    fake.chmod(0o755)
-    announce = "slack=slack://T/B/tok=en?x=1\nbad-name=nope\nno equals sign\nmail=\ndiscord=discord://1/abc"
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "MB_ANNOUNCE": announce, "MB_CONFIG": "c", "MB_TEMPLATES": "t"}
-    result = subprocess.run(["bash", "-c", run_step["run"]], env=env, capture_output=True, text=True, timeout=30)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        "MEETING_BOT_ANNOUNCE_DISCORD=discord://1/abc", "MEETING_BOT_ANNOUNCE_MAIL=",
-        "MEETING_BOT_ANNOUNCE_SLACK=slack://T/B/tok=en?x=1",
-    ]
+    assert run_step["run"].strip() == "python -m bot.action"  # bot.action.bot_environment: tests/test_action.py

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot import after_apply, markers, plan
-from bot.apply import CLOSED_ISSUE, DRY_CREATE_ISSUE, DRY_CREATE_NOTES
+from bot.apply import CLOSED_ISSUE
+from bot.preview import DRY_CREATE_ISSUE, DRY_CREATE_NOTES
 from bot.errors import ServiceError, unexpected
 from bot.model import (
     AgendaConfig, CalendarConfig, CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider, Slot,
@@ -158,8 +159,9 @@ def test_dry_run_writes_nothing_and_prints_the_issue_and_the_notes(outside: Outs
     run = Run(outside)
     (dry,) = run(dry_run=True)
     assert dry.ok and outside.writes == []
-    assert DRY_CREATE_ISSUE.format(repo=REPO, title="WG Meeting 2024-03-11") in run.printed
-    assert DRY_CREATE_NOTES.format(ref="meetings/2024-03-11.md") in run.printed
+    (plan_text,) = run.printed  # the meeting's plan, printed once
+    assert DRY_CREATE_ISSUE.format(repo=REPO, title="WG Meeting 2024-03-11") in plan_text
+    assert DRY_CREATE_NOTES.format(ref="meetings/2024-03-11.md") in plan_text
 
 
 def test_nothing_is_touched_once_the_meeting_has_started_even_with_force(outside: Outside):
@@ -186,7 +188,8 @@ def test_outside_the_window_nothing_is_done(outside: Outside):
     # the upcoming occurrence is left alone; the 2024-03-04 one ended within the look-back, so the
     # after-meeting step closes its issue (SPEC section 8) and nothing else is written
     closed = after_apply.CLOSED.format(number=1, reason="completed")
-    assert early.lines == (NOTHING_DUE.format(start="2024-03-11 16:00 CET", opens="2024-03-10 16:00 CET"), closed)
+    nothing_due = NOTHING_DUE.format(start="2024-03-11 16:00 CET", opens="2024-03-10 16:00 CET", date=DATE)
+    assert early.lines == (nothing_due, closed)
     assert outside.writes == ["after.close"] and not outside.issues.of(REPO, KEY)
 
 
@@ -262,7 +265,7 @@ def test_an_issue_whose_markers_were_removed_is_left_alone(outside: Outside):
     outside.issues.edit(REPO, issue.number, body=body)
     outside.items.append(topic(2, "New topic"))
     (result,) = run()
-    assert plan.MARKERS_MISSING.format(number=issue.number) in result.lines
+    assert plan.MARKERS_MISSING.format(number=issue.number) in result.warnings  # said once, on stderr
     assert outside.issues.of(REPO, KEY)[0].body == body
 
 

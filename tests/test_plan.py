@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import markers, plan as planmod
-from bot.apply import DryApplier
+from bot.preview import Preview, PreviewApplier
 from bot.model import (
     Agenda,
     AgendaConfig,
@@ -68,7 +68,7 @@ def meeting(**overrides):
 
 def converge(m, occ, ag, existing=BASE, now=BEFORE, options=Options()):
     """Apply plans with the dry applier (which imagines each result) until nothing is left to do."""
-    applier = DryApplier(lambda text: None, lambda line: None, lambda ref: NOTES_URL)
+    applier = PreviewApplier(Preview("x"), lambda ref: NOTES_URL)
     for _ in range(10):
         current = plan(m, occ, ag, existing, now, options, RENDERER)
         if not current.actions:
@@ -96,7 +96,7 @@ def test_a_new_occurrence_starts_with_the_issue_alone():
 def test_each_round_unlocks_the_next_artifact_and_then_nothing_is_left():
     m, occ, ag = meeting(), occurrence(), agenda(17)
     first = plan(m, occ, ag, BASE, BEFORE, Options(), RENDERER)
-    existing = numbered(DryApplier(lambda _: None, lambda _: None, lambda _: NOTES_URL).apply(m, first.actions[0], BASE))
+    existing = numbered(PreviewApplier(Preview("x"), lambda _: NOTES_URL).apply(m, first.actions[0], BASE))
     second = plan(m, occ, ag, existing, BEFORE, Options(), RENDERER)
     assert [type(a) for a in second.actions] == [CreateNotes]
     assert ISSUE_URL in second.actions[0].content
@@ -132,7 +132,7 @@ def test_removed_markers_leave_the_issue_alone_and_say_so():
     existing = dataclasses.replace(done, issues=(dataclasses.replace(issue, body=stripped),))
     current = plan(m, occ, agenda(17, 18), existing, BEFORE, Options(), RENDERER)
     assert not any(isinstance(a, UpdateIssue) for a in current.actions)
-    assert planmod.MARKERS_MISSING.format(number=59) in current.notices
+    assert planmod.MARKERS_MISSING.format(number=59) in current.warnings
 
 
 def test_nothing_is_planned_once_the_meeting_has_started_even_with_force():
@@ -206,7 +206,7 @@ def test_a_notes_file_the_bot_did_not_write_is_left_alone():
     foreign = dataclasses.replace(done.notes, content="# somebody's own notes\n")
     current = plan(m, occ, agenda(17, 18), dataclasses.replace(done, notes=foreign), BEFORE, Options(), RENDERER)
     assert not any(isinstance(a, UpdateNotes) for a in current.actions)
-    assert planmod.NOTES_NOT_OURS.format(ref=foreign.ref) in current.notices
+    assert planmod.NOTES_NOT_OURS.format(ref=foreign.ref) in current.warnings
 
 
 def test_a_moved_meeting_moves_its_event():
@@ -331,7 +331,7 @@ def test_notes_without_their_markers_are_left_alone_and_say_so():
     existing = dataclasses.replace(done, notes=dataclasses.replace(done.notes, content=bare))
     current = plan(m, occ, agenda(17, 18), existing, BEFORE, Options(), RENDERER)
     assert not any(isinstance(a, UpdateNotes) for a in current.actions)
-    assert planmod.NOTES_MARKERS_MISSING.format(ref=done.notes.ref) in current.notices
+    assert planmod.NOTES_MARKERS_MISSING.format(ref=done.notes.ref) in current.warnings
 
 
 def test_without_a_calendar_no_event_is_planned():
@@ -392,7 +392,7 @@ def test_a_forged_notes_location_and_a_renamed_issue_do_not_steer_the_writes():
     forged = created.body.replace(markers.make_notes_ref("meetings/2023-09-11.md"), markers.make_notes_ref(".github/workflows/x.yml"))
     issue = IssueRecord(59, ISSUE_URL, "Sync closes #1", forged, "open", author="meeting-bot")
     current = plan(m, occ, ag, dataclasses.replace(BASE, issues=(issue,)), BEFORE, Options(), RENDERER)
-    assert planmod.NOTES_REF_IGNORED.format(number=59) in current.notices
+    assert planmod.NOTES_REF_IGNORED.format(number=59) in current.warnings
     (notes,) = [a for a in current.actions if isinstance(a, CreateNotes)]
     assert notes.ref == "meetings/2023-09-11.md" and notes.title == created.title
     done = converge(m, occ, ag, dataclasses.replace(BASE, issues=(issue,)))

@@ -159,8 +159,8 @@ def test_a_rate_limit_wait_that_crosses_the_start_leaves_the_issue_untouched(wor
     meetings, problems = load_meetings(world.config, renderer.exists)
     assert problems == []
     said: list[str] = []
-    shared = Pass(wire(settings, meetings, sleep=sleep), renderer, RunRequest(), lambda: now[0], said.append)
-    (outcome,) = run_pass(meetings, shared)
+    one = Pass(wire(settings, meetings, sleep=sleep), renderer, RunRequest(), lambda: now[0], said.append)
+    (outcome,) = run_pass(meetings, one)
 
     assert outcome.ok and STARTED_MEANWHILE.format(date=DATE) in outcome.lines, outcome
     assert now[0] > START  # the wait did cross the start

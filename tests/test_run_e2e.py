@@ -13,14 +13,9 @@ import pytest
 from bot import escape, markers, occurrences, plan, runner
 from bot.adapters.github_client import BAD_CREDENTIALS, NOT_FOUND
 from bot.agenda import HEADING, ITEM, REF
-from bot.apply import (
-    CLOSED_ISSUE,
-    CREATED_ISSUE,
-    DRY_CREATE_ISSUE,
-    DRY_CREATE_NOTES,
-    DRY_PLACEHOLDER_URL,
-    DRY_UPDATE_ISSUE,
-    DRY_UPDATE_NOTES,
+from bot.apply import CLOSED_ISSUE, CREATED_ISSUE
+from bot.preview import (
+    DRY_CREATE_ISSUE, DRY_CREATE_NOTES, DRY_LABELS, DRY_PLACEHOLDER_URL, DRY_UPDATE_ISSUE, DRY_UPDATE_NOTES,
 )
 from bot.commands import CHECK_FAILED, CHECK_OK
 from bot.config import UNKNOWN_ZONE
@@ -38,6 +33,7 @@ from tests.e2e import (
     STARTED,
     ZONE,
     notes_path,
+    planned,
     world,  # noqa: F401 (the fixture)
     write_meeting,
 )
@@ -146,8 +142,9 @@ def test_dry_run_writes_nothing_and_prints_the_rendered_issue_and_notes(world):
     dry = world.run("run", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert world.writes() == []
-    assert DRY_CREATE_ISSUE.format(repo=REPO, title=TITLE) in dry.stdout.splitlines()
-    assert DRY_CREATE_NOTES.format(ref=notes_path()) in dry.stdout.splitlines()
+    labels = DRY_LABELS.format(labels="meeting")
+    assert DRY_CREATE_ISSUE.format(repo=REPO, title=TITLE) + labels in planned(dry)
+    assert DRY_CREATE_NOTES.format(ref=notes_path()) in planned(dry)
 
     world.run("run")  # what the dry run printed is what a real run writes
     issue = world.issue()
@@ -159,8 +156,8 @@ def test_dry_run_writes_nothing_and_prints_the_rendered_issue_and_notes(world):
     world.github.reset_log()
     update = world.run("run", "--dry-run")
     assert world.writes() == []
-    assert DRY_UPDATE_ISSUE.format(repo=REPO, number=issue["number"]) in update.stdout.splitlines()
-    assert DRY_UPDATE_NOTES.format(ref=notes_path()) in update.stdout.splitlines()
+    assert DRY_UPDATE_ISSUE.format(repo=REPO, number=issue["number"]) in planned(update)
+    assert DRY_UPDATE_NOTES.format(ref=notes_path()) in planned(update)
     assert update.stdout.count("Late topic") == 2
 
 
@@ -290,8 +287,8 @@ def test_a_failing_meeting_is_one_clear_line_and_the_others_still_run(world):
     assert result.returncode == 1
     expected = "broken: " + NOT_FOUND.format(what="listing issues of acme/missing")
     assert summary(result, "broken") == [expected]
-    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
-    assert len(errors) == 1 and errors[0].endswith(f" ERROR {expected}")
+    merged = result.stdout + result.stderr
+    assert merged.count(NOT_FOUND.format(what="listing issues of acme/missing")) == 1  # said once, on stdout
     assert len(world.issues()) == 1 and world.notes() is not None
 
 
@@ -305,7 +302,11 @@ def test_an_issue_whose_agenda_markers_were_deleted_is_left_alone(world):
     result = world.run("run")
 
     assert result.returncode == 0, result.stderr
-    assert plan.MARKERS_MISSING.format(number=issue["number"]) in summary(result)[0], result.stdout
+    warning = plan.MARKERS_MISSING.format(number=issue["number"])
+    assert [line for line in result.stderr.splitlines() if " WARNING " in line] == [
+        line for line in result.stderr.splitlines() if line.endswith(f" WARNING {MEETING_ID}: {warning}")
+    ]
+    assert (result.stdout + result.stderr).count(warning) == 1  # once, as a warning, never in the summary
     assert world.issue()["body"] == body
     assert world.github.count("PATCH", rf"/issues/{issue['number']}$") == 0
 
@@ -351,7 +352,7 @@ def test_check_reports_each_problem_as_file_and_line(world):
     line = 1 + path.read_text().splitlines().index('timezone = "Mars/Olympus_Mons"')
     result = world.run("check", process=True)
     assert result.returncode == 2
-    message = UNKNOWN_ZONE.format(key="schedule.timezone", value="Mars/Olympus_Mons")
+    message = UNKNOWN_ZONE.format(key="schedule.timezone", value="Mars/Olympus_Mons", hint="")
     assert result.stdout.splitlines() == [f"{path}:{line}: {message}", CHECK_FAILED.format(count=1)]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
+from bot import http_log
 from bot.model import EventRecord
 from bot.markers import EVENT_EXTRA_PROPERTY, EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
 from bot.ports import EventDraft, Forbidden, NotFound, RateLimited, ServiceError
@@ -130,7 +131,8 @@ class GoogleCalendar:
             credentials = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
         except (ValueError, KeyError) as exc:
             raise ServiceError(BAD_KEY.format(where=where, why=type(exc).__name__)) from None
-        http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=settings.http_timeout))
+        raw = http_log.timed_http(httplib2.Http)(timeout=settings.http_timeout)  # logs and counts each request
+        http = google_auth_httplib2.AuthorizedHttp(credentials, http=raw)
         options = {"api_endpoint": settings.google_calendar_api_url} if settings.google_calendar_api_url else None
         service = build("calendar", "v3", http=http, static_discovery=True, client_options=options, cache_discovery=False)
         return cls(service, info.get("client_email", "the service account"), policy)
