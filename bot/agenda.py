@@ -22,8 +22,6 @@ ORDER = "asc"
 # A query is continued past the cap with this qualifier; its room is kept free in every query.
 WINDOW = " created:>={since}"
 WINDOW_ROOM = len(WINDOW.format(since="2000-01-01T00:00:00+00:00"))
-# A public meeting repository searches public repositories only; its room is kept free too.
-PUBLIC_ONLY = " is:public"
 
 QUERY_TOO_LONG = "agenda label {label!r} with {scope} makes a GitHub search query longer than {limit} characters"
 INCOMPLETE_RESULTS = "GitHub's search timed out for {query!r} and returned incomplete results; items may be missing"
@@ -83,7 +81,7 @@ def query_for(config: AgendaConfig, chunk: Sequence[str], base: str | None = Non
 
 
 def _fits(config: AgendaConfig, chunk: Sequence[str], base: str | None = None) -> bool:
-    short = len(query_for(config, chunk, base)) + WINDOW_ROOM + len(PUBLIC_ONLY) <= MAX_QUERY_CHARS
+    short = len(query_for(config, chunk, base)) + WINDOW_ROOM <= MAX_QUERY_CHARS
     return short and len(chunk) <= MAX_SCOPES_PER_QUERY
 
 

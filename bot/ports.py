@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping, Protocol
+from typing import Callable, Iterator, Mapping, Protocol, Sequence
 
 from bot.errors import Conflict as Conflict, Forbidden as Forbidden, NotFound as NotFound  # the adapters raise these
 from bot.errors import RateLimited as RateLimited, ServiceError as ServiceError
@@ -15,6 +15,10 @@ from bot.model import (
 
 
 class AgendaSource(Protocol):
+    def expect(self, meetings: Sequence[Meeting]) -> None:
+        """The meetings about to be collected in this pass (a source may search for several at once)."""
+        ...
+
     def collect(self, meeting: Meeting) -> Agenda: ...
 
 

@@ -65,6 +65,7 @@ def publish(
     for warning in warnings:
         log.warning("%s", warning)
     published, failed = [], 0
+    services.agenda.expect(meetings)  # every meeting with an upcoming occurrence reads its agenda: shared searches
     for meeting in meetings:
         try:
             published.append(_read_meeting(meeting, services, renderer, request, previous, now))

@@ -64,6 +64,7 @@ class Pass:
 
 def run_pass(meetings: list[Meeting], run: Pass) -> list[Outcome]:
     """Run every meeting, each at the time it starts being processed; a failure is reported and the others go on."""
+    run.services.agenda.expect([m for m in meetings if may_collect(m, run.request, run.clock())])
     outcomes = []
     for meeting in meetings:
         if run.progress is not None:
@@ -151,6 +152,15 @@ def _debug_found(meeting: Meeting, existing: Existing) -> None:
 def fetch_feeds(meeting: Meeting, services: Services) -> Mapping[str, str]:
     """The text of each feed the meeting's slots read (ics_url -> text)."""
     return {url: services.fetch_feed(url) for url in occ_mod.feed_urls(meeting)}
+
+
+def may_collect(meeting: Meeting, request: RunRequest, now: dt.datetime) -> bool:
+    """Whether this pass may read the meeting's agenda (so its search can be shared with others'):
+    from the schedule alone, without fetching feeds (a meeting that reads a feed may)."""
+    if request.date is not None or occ_mod.feed_urls(meeting):
+        return True
+    upcoming = occ_mod.next_occurrence(meeting, now)
+    return upcoming is not None and occ_mod.window_open(upcoming, now)
 
 
 def choose(meeting: Meeting, request: RunRequest, now: dt.datetime, feeds: occ_mod.Feeds, say: Say) -> Occurrence | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from bot import agenda as agenda_mod
 from bot import markers
@@ -47,6 +47,7 @@ class Outside:
         self.items = list(items)
         self.writes: list[str] = []
         self.reads: list[str] = []
+        self.expected: list[tuple[str, ...]] = []  # the meetings each pass announced to the agenda source
         self.faults: dict[str, Fault] = {}
         self.issues = FakeIssues(self)
         self.notes = FakeNotes(self)
@@ -256,6 +257,9 @@ class FakeAgenda:
 
     def __init__(self, outside: Outside) -> None:
         self.outside = outside
+
+    def expect(self, meetings: Sequence[Meeting]) -> None:
+        self.outside.expected.append(tuple(m.id for m in meetings))
 
     def collect(self, meeting: Meeting) -> Agenda:
         self.outside.reads.append("agenda")

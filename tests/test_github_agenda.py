@@ -46,19 +46,18 @@ def numbers(result):
 
 
 def search_requests(double):
-    """The searches for items (not the counts of what `is:public` left out, which ask for one item)."""
-    return [e for e in double.matching("GET", SEARCH) if e.query.get("per_page") != "1"]
+    """The searches, in the order they were made."""
+    return double.matching("GET", SEARCH)
 
 
-def assert_only_searches(double, expected: int, queries: int = 1):
-    """`expected` searches for items; no per-item completion, no listing. Besides them, for the public
-    meeting repository: its visibility (`GET /repos/...`, once per process) and one count of what
-    `is:public` left out per query (`per_page=1`)."""
-    searches = [e for e in double.requests if e.path == "/search/issues"]
-    items = [e for e in searches if e.query.get("per_page") != "1"]
-    assert len(items) == expected and all(e.query["q"].endswith(agenda.PUBLIC_ONLY) or "created:" in e.query["q"] for e in items)
-    assert len(searches) - len(items) == queries
-    assert [e.path for e in double.requests if e.path != "/search/issues"] == [f"/repos/{MEETING_REPO}"]
+def assert_only_searches(double, expected: int, repos: tuple[str, ...] = ()):
+    """`expected` searches, each a page of 100; no per-item completion, no listing, no count. Besides
+    them, for the public meeting repository: the visibility (`GET /repos/...`, once per process) of
+    the meeting repository, then of each other repository that had items, in the order met."""
+    searches = search_requests(double)
+    assert len(searches) == expected and all(e.query["per_page"] == "100" for e in searches)
+    others = [e.path for e in double.requests if e.path != "/search/issues"]
+    assert others == [f"/repos/{repo}" for repo in (MEETING_REPO, *repos)]
 
 
 def test_orgs_and_extra_repos_issues_and_pull_requests_in_one_request(gh):
@@ -80,9 +79,9 @@ def test_orgs_and_extra_repos_issues_and_pull_requests_in_one_request(gh):
 
     assert numbers(result) == wanted
     assert [g.repo for g in result.groups] == [MEETING_REPO, "expressjs/express", "nodejs/node", "nodejs/undici"]
-    assert_only_searches(gh, 1)
+    assert_only_searches(gh, 1, repos=("nodejs/node", "nodejs/undici", "expressjs/express"))
     (request,) = search_requests(gh)
-    assert request.query["q"] == agenda.build_queries(result_config(result), MEETING_REPO)[0] + agenda.PUBLIC_ONLY
+    assert request.query["q"] == agenda.build_queries(result_config(result), MEETING_REPO)[0]
     assert request.query["per_page"] == "100"
 
 
@@ -115,7 +114,7 @@ def test_250_items_over_5_repositories_in_three_pages(gh):
     assert len(result.items) == 250
     assert [len(g.items) for g in result.groups] == [50] * 5
     assert [i.number for i in result.groups[0].items] == list(range(1, 51))
-    assert_only_searches(gh, math.ceil(250 / 100))
+    assert_only_searches(gh, math.ceil(250 / 100), repos=tuple(repos))
     assert [e.query["page"] for e in search_requests(gh)] == ["1", "2", "3"]
 
 
@@ -130,7 +129,7 @@ def test_more_than_1000_results_are_continued_by_creation_time_without_loss(gh, 
 
     assert [i.number for i in result.items] == list(range(1, 1051))
     assert result.warnings == ()
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
     since = "2024-01-01T01:39:00Z"  # the 1,000th item's creation time
     split = agenda.QUERY_SPLIT.format(query=query, total=1050, cap=1000, since=since)
     assert caplog.messages == [split]
@@ -138,7 +137,7 @@ def test_more_than_1000_results_are_continued_by_creation_time_without_loss(gh, 
         (query, "10"),
         (agenda.window(query, since), "1"),
     ]
-    assert_only_searches(gh, math.ceil(1050 / 100))
+    assert_only_searches(gh, math.ceil(1050 / 100), repos=("openjs-foundation/big",))
 
 
 def test_more_than_1000_items_created_in_one_second_are_reported_missing(gh, caplog):
@@ -149,12 +148,12 @@ def test_more_than_1000_items_created_in_one_second_are_reported_missing(gh, cap
     with caplog.at_level(logging.WARNING, logger="meeting_bot"):
         result = collect(gh)
 
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
     missing = agenda.CANNOT_SPLIT.format(query=query, cap=1000, since="2024-01-01T00:00:00Z")
     assert result.warnings == (missing,)
     assert missing not in caplog.messages  # `run` and `agenda` log it, once
     assert len(result.items) == 1000
-    assert_only_searches(gh, 20)  # the cap once, then the same window once more: no endless loop
+    assert_only_searches(gh, 20, repos=("openjs-foundation/burst",))  # the cap once, then the same window once more: no endless loop
 
 
 def test_hostile_titles_are_raw_in_the_agenda_and_inert_in_markdown(gh):
@@ -200,7 +199,7 @@ def test_many_orgs_need_a_few_queries_and_lose_nothing(gh):
     result = collect(gh, orgs=orgs)
 
     assert len(result.items) == 8
-    assert_only_searches(gh, 2, queries=2)
+    assert_only_searches(gh, 2, repos=tuple(f"{org}/r" for org in orgs))
 
 
 def test_meeting_without_orgs_or_repos_searches_its_own_repository(gh):
@@ -246,7 +245,7 @@ def test_incomplete_results_become_a_warning(gh, caplog):
     gh.time_out_searches()
     with caplog.at_level(logging.WARNING, logger="meeting_bot"):
         result = collect(gh)
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
     assert result.warnings == (agenda.INCOMPLETE_RESULTS.format(query=query),)
     assert caplog.messages == []  # `run` and `agenda` log it, once
 
@@ -275,7 +274,7 @@ def test_a_422_for_another_reason_is_reported_with_githubs_reason(gh, body, reas
     gh.inject("GET", SEARCH, 422, body=body)
     with pytest.raises(ServiceError) as caught:
         collect(gh)
-    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0] + agenda.PUBLIC_ONLY
+    query = agenda.build_queries(AgendaConfig(label=LABEL, orgs=("openjs-foundation",)))[0]
     what = SEARCH_WHAT.format(label=LABEL)
     assert str(caught.value) == QUERY_REFUSED.format(what=what, query=query, reason=reason)
     assert type(caught.value) is ServiceError
@@ -309,10 +308,9 @@ def test_a_private_repositorys_item_never_reaches_a_public_meetings_agenda(gh, c
     assert warning in result.warnings and warning not in caplog.text  # `run` and `agenda` log it, once
     assert EMBARGOED not in caplog.text + " ".join(result.warnings) + agenda.agenda_markdown(result)
     assert agenda.WITHHELD_NOTE.format(count=1) in agenda.agenda_markdown(result)
-    assert all(e.query["q"].endswith(agenda.PUBLIC_ONLY) for e in search_requests(gh))  # filtered by the search
     collect(gh)
-    assert gh.count("GET", rf"^/repos/{MEETING_REPO}$") == 1  # the meeting repository's visibility, once per process
-    assert gh.count("GET", r"^/repos/openjs-foundation/embargo$") == 0
+    for repo in (MEETING_REPO, "openjs-foundation/embargo", "openjs-foundation/open"):  # each visibility, once per process
+        assert gh.count("GET", rf"^/repos/{repo}$") == 1
 
 
 def test_a_private_meeting_repository_keeps_private_items_and_asks_nothing_more(gh):

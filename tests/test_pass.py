@@ -176,7 +176,8 @@ def test_nothing_is_touched_once_the_meeting_has_started_even_with_force(outside
 
 
 def test_a_meeting_that_starts_during_the_pass_gets_no_further_write(outside: Outside):
-    moments = iter([STARTS - dt.timedelta(seconds=5), STARTS - dt.timedelta(seconds=1)])
+    # The pass reads the clock once to announce its meetings to the agenda source, then once per meeting.
+    moments = iter([STARTS - dt.timedelta(seconds=6), STARTS - dt.timedelta(seconds=5), STARTS - dt.timedelta(seconds=1)])
     (late,) = Run(outside)(clock=lambda: next(moments, STARTS))
     assert late.ok and late.lines[-1] == STARTED_MEANWHILE.format(date=DATE.isoformat())
     assert outside.writes == ["issue.create"]

@@ -120,13 +120,14 @@ def test_issues_are_linked_only_when_the_bots_own_identity_made_them(site):
     assert str(event["URL"]) == links[KEY]["issue"]
 
 
-def test_it_only_reads_one_agenda_search_per_meeting_and_needs_no_token(site):
+def test_it_only_reads_one_agenda_search_per_scope_and_needs_no_token(site):
     assert site.publish(token="").returncode == EXIT_OK
     github = site.world.github
     assert site.world.writes() == []
-    searches = github.matching("GET", r"/search/issues")
-    collections = [r for r in searches if r.query.get("per_page") != "1"]  # per_page=1: the visibility rule's count
-    assert len(collections) == 3  # one agenda collection for each of the three meetings
+    searches = [r.query["q"] for r in github.matching("GET", r"/search/issues")]
+    # Three meetings, two scopes: "wg" and "security" search org:acme together, "alt" searches acme/lib.
+    assert sorted(searches) == ['is:open label:"alt-agenda" repo:acme/lib',
+                                'is:open label:"security-agenda","wg-agenda" org:acme']  # in the meetings' order
     assert all("authorization" not in r.headers for r in github.requests)
 
 

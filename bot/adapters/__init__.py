@@ -162,11 +162,23 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
 
 
 class _AgendaByInstallation:
-    """The agenda source of each meeting's installation: one search adapter per client, built on first use."""
+    """The agenda source of each meeting's installation: one search adapter per client, built on first use.
+
+    `expect` starts a pass: the sources (and the search answers they keep) are dropped, and each
+    source learns the expected meetings of an owner when it first serves one of that owner's meetings
+    (an owner's meetings share its installation, so a group never mixes installations).
+    """
 
     def __init__(self, clients: Callable[[], Any], calls: Callable[[], Any]) -> None:
         self._clients, self._calls = clients, calls
         self._sources: dict[int, AgendaSource] = {}
+        self._expected: dict[str, list[Meeting]] = {}
+
+    def expect(self, meetings: Sequence[Meeting]) -> None:
+        self._sources = {}
+        self._expected = {}
+        for meeting in meetings:
+            self._expected.setdefault(_owner(meeting), []).append(meeting)
 
     def collect(self, meeting: Meeting) -> Agenda:
         from bot.adapters.github_agenda import GitHubAgenda
@@ -174,7 +186,13 @@ class _AgendaByInstallation:
         client = self._clients().for_repo(meeting.repo)
         if id(client) not in self._sources:
             self._sources[id(client)] = GitHubAgenda(client, self._calls())
-        return self._sources[id(client)].collect(meeting)
+        source = self._sources[id(client)]
+        source.expect(self._expected.pop(_owner(meeting), ()))
+        return source.collect(meeting)
+
+
+def _owner(meeting: Meeting) -> str:
+    return meeting.repo.split("/", 1)[0].casefold()
 
 
 def _issues(clients, calls, me):

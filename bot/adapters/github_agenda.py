@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import urllib.parse
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import github
 from github import GithubException, UnknownObjectException
 
-from bot import agenda
+from bot import agenda, search_groups
 from bot.adapters import github_repos
 from bot.adapters.github_client import Calls, classify
 from bot.adapters.retry import Kind
@@ -29,6 +30,14 @@ QUERY_REFUSED = "{what}: GitHub refused the search {query!r} (422: {reason})"
 Hits = list[Mapping]
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """One query's hits (every label of its group) and the warnings it gave."""
+
+    hits: tuple[Mapping, ...]
+    warnings: tuple[str, ...]
+
+
 class GitHubAgenda:
     """AgendaSource over `GET /search/issues`: one query for all orgs and repos where it fits.
 
@@ -42,38 +51,51 @@ class GitHubAgenda:
         self._requester = client.requester
         self._calls = calls if calls is not None else Calls(url=self._requester.base_url)
         self._discussions = GitHubDiscussions(client.requester, self._calls)
+        self._plan = search_groups.SearchPlan()
+        self._answers: dict[str, _Answer | NotFound | None] = {}
 
     def _get(self, path: str, parameters: dict | None = None) -> dict:
         """One GET through the retry policy (rate limits waited out, transient failures repeated)."""
         send = lambda: self._requester.requestJsonAndCheck("GET", path, parameters=parameters)[1]  # noqa: E731
         return self._calls.policy.call(send, classify, Kind.READ)
 
+    def expect(self, meetings: Sequence[Meeting]) -> None:
+        """The meetings this source will be asked about: those searching the same scopes share queries.
+
+        Additive: meetings announced later get queries of their own; a query already sent is never changed.
+        """
+        wanted: list[search_groups.Need] = []
+        for meeting in meetings:
+            try:
+                wanted += search_groups.needs(meeting.agenda, meeting.repo)
+            except agenda.AgendaQueryError:
+                continue  # its own collect says why
+        self._plan.add(wanted)
+
     def collect(self, meeting: Meeting) -> Agenda:
         """The labelled items, none from a repository less visible than the meeting repository.
 
-        A public meeting repository searches with `is:public` and counts what that left out with
-        one more search per query (`per_page=1`, only its `total_count`); a private one needs
-        neither; an internal one (GitHub Enterprise) reads each other repository's visibility once
-        per process. The meeting repository's own visibility is read once per process. Discussions
-        (with `include_discussions`) carry their repository's visibility and are held to the same rule.
+        Each chunk of the meeting's scopes is served by its group's query (several labels, announced
+        with `expect`) or by a query of its own; the hits are split by label and kind here. A query's
+        hits are kept for the life of this source (one pass). Unless the meeting repository is private,
+        each other repository's visibility is read once per process (a conditional GET); discussions
+        carry their repository's visibility in their own answer.
         """
         config = meeting.agenda
         try:
-            chunks = agenda.scope_chunks(config, meeting.repo)
+            wanted = search_groups.needs(config, meeting.repo)
         except agenda.AgendaQueryError as exc:
             raise ServiceError(str(exc)) from None
         own = self._visibility(meeting.repo)
-        public = own == "public"
         hits: Hits = []
         warnings: list[str] = []
-        withheld = 0
-        for chunk in chunks:
-            found, total = self._search(config, chunk, warnings, public)
-            hits += found
-            if public:
-                withheld += max(0, self._count(agenda.query_for(config, chunk), config.label) - total)
+        for need in wanted:
+            found = self._answer(need)
+            hits += found.hits
+            warnings += [w for w in found.warnings if w not in warnings]
         items = agenda.items_from_hits(hits, config)
-        if own == "internal":
+        withheld = 0
+        if agenda.rank(own) > 0:
             items, withheld = self._withhold(items, meeting.repo, own)
         if config.include_discussions:
             found_discussions, left_out = self._visible_discussions(config, meeting.repo, own, warnings)
@@ -83,6 +105,27 @@ class GitHubAgenda:
             _warn(warnings, agenda.WITHHELD.format(count=withheld, repo=meeting.repo, visibility=own))
         return agenda.build_agenda(config, items, meeting.repo, warnings, withheld)
 
+    def _answer(self, need: search_groups.Need) -> _Answer:
+        """The hits of the query serving `need`: its group's, sent once per source, or its own.
+
+        A group's query that GitHub refuses without a missing org or repository to blame is not held
+        against every meeting in it: each falls back to a query of its own.
+        """
+        solo = search_groups.grouped_query([need])
+        query = self._plan.query(need) or solo
+        if query not in self._answers:
+            try:
+                self._answers[query] = self._search(need, query, grouped=query != solo)
+            except NotFound as exc:  # a scope every meeting of the group shares is missing
+                self._answers[query] = exc
+        answer = self._answers[query]
+        if isinstance(answer, NotFound):
+            raise answer
+        if answer is None:
+            self._plan.forget(need)
+            return self._answer(need)
+        return answer
+
     def _visible_discussions(
         self, config: AgendaConfig, meeting_repo: str, own: str | None, warnings: list[str]
     ) -> tuple[tuple[AgendaItem, ...], int]:
@@ -91,53 +134,47 @@ class GitHubAgenda:
         found = self._discussions.collect(config, meeting_repo, warnings)
         return agenda.withhold(found, {i.repo.casefold(): i.visibility for i in found}, own)
 
-    def _withhold(self, items, meeting_repo: str, own: str):
+    def _withhold(self, items, meeting_repo: str, own: str | None):
         """Items from repositories at least as visible as the meeting's; one GET per repository per process."""
-        seen = {i.repo.casefold(): self._visibility(i.repo) for i in items}
-        return agenda.withhold(items, seen, own)
-
-    def _count(self, query: str, label: str) -> int:
-        """How many items a query matches, from one page of one item."""
-        params = {"q": query, "per_page": 1, "page": 1}
-        with self._calls.errors(SEARCH_WHAT.format(label=label)):
-            data = self._get(SEARCH_PATH, params)
-        return int(data.get("total_count") or 0)
+        repos = {i.repo.casefold(): i.repo for i in items}
+        return agenda.withhold(items, {key: self._visibility(repo) for key, repo in repos.items()}, own)
 
     def _visibility(self, repo: str) -> str | None:
         """GitHub's `visibility` of a repository, read once per process (see `github_repos`)."""
         data = self._calls(f"reading {repo}", lambda: github_repos.repo_data(self._requester, repo, self._calls.cache))
         return github_repos.visibility(data)
 
-    def _search(self, config: AgendaConfig, chunk: Sequence[str], warnings: list[str], public: bool) -> tuple[Hits, int]:
-        """The hits of one query (only from public repositories when `public`) and its total count."""
-        query = agenda.query_for(config, chunk) + (agenda.PUBLIC_ONLY if public else "")
-        what = SEARCH_WHAT.format(label=config.label)
+    def _search(self, need: search_groups.Need, query: str, grouped: bool) -> _Answer | None:
+        """All hits of one query, with its warnings; None for a group's query refused for no named culprit."""
+        what = SEARCH_WHAT.format(label=need.label)
+        warnings: list[str] = []
         with self._calls.errors(what):
             try:
-                return self._windows(query, warnings)
+                hits = self._windows(query, warnings)
             except GithubException as exc:
                 if exc.status != 422:
                     raise
-                raise self._refused(what, query, chunk, exc) from None
+                refused = self._refused(what, query, need.chunk, exc)
+                if grouped and not isinstance(refused, NotFound):
+                    return None
+                raise refused from None
+        return _Answer(tuple(hits), tuple(warnings))
 
-    def _windows(self, query: str, warnings: list[str]) -> tuple[Hits, int]:
-        """All hits of `query`: past GitHub's 1,000-result cap, by windows of creation time; and the
-        whole query's total count."""
+    def _windows(self, query: str, warnings: list[str]) -> Hits:
+        """All hits of `query`: past GitHub's 1,000-result cap, by windows of creation time."""
         hits: Hits = []
         since: str | None = None
         cap = agenda.SEARCH_RESULT_CAP
-        first_total: int | None = None
         while True:
             text = agenda.window(query, since)
             found, total = self._pages(text, warnings)
-            first_total = total if first_total is None else first_total
             hits += found
             following = agenda.next_since(total, found)
             if following is None:
-                return hits, first_total
+                return hits
             if following == since:
                 _warn(warnings, agenda.CANNOT_SPLIT.format(query=query, cap=cap, since=since))
-                return hits, first_total
+                return hits
             log.warning(agenda.QUERY_SPLIT.format(query=text, total=total, cap=cap, since=following))
             since = following
 
