@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tomllib
 from enum import Enum
 from pathlib import Path
 from typing import Any, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
-
-from bot import inline_templates, model, recurrence, suggest, template_vars
+from bot import config_schedule, inline_templates, model, suggest
+from bot.config_schedule import MISSING_TABLE, UNKNOWN_ZONE
 from bot.model import (
     AfterConfig, AgendaConfig, AgendaSection, AnnounceConfig, AnnounceKind, ArchiveMode, CalendarConfig,
-    CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider, Problem, Slot,
+    CalendarProvider, IssueConfig, Meeting, NotesConfig, NotesProvider, Problem,
 )
 from bot.inline_templates import BAD_TEMPLATE_TEXT  # noqa: F401 (re-exported: tests and docs name it here)
 from bot.tomlines import MUST_NOT_BE_EMPTY, Document, Table, locate
@@ -30,24 +27,8 @@ CANNOT_READ = "cannot read the file: {error}"
 NOT_UTF8 = "the file is not UTF-8 text"
 TOML_SYNTAX = "invalid TOML: {error}"
 BAD_MEETING_ID = "the file name makes the meeting id {id!r}, which must match {pattern}"
-MISSING_TABLE = "missing required table [{table}]"
-MUST_BE_DATES = "{key} must be a list of dates like 2023-12-25"
-MUST_BE_SCHEDULE = "schedule must be one [schedule] table or several [[schedule]] tables"
 MUST_BE_SECTIONS = "agenda.sections must be [[agenda.sections]] tables, each with a title and labels"
 DUPLICATE_SECTION = "{key}: a section titled {value!r} is already written above"
-LOCAL_TIME_HINT = "; write a local time like 2023-09-11T08:30:00; the zone comes from timezone"
-START_DATE_ONLY = "{key} is a date without a time" + LOCAL_TIME_HINT
-START_HAS_OFFSET = "{key} must not have a UTC offset" + LOCAL_TIME_HINT
-START_NOT_DATETIME = "{key} must be a local date-time" + LOCAL_TIME_HINT
-UNKNOWN_ZONE = "{key}: unknown time zone {value!r}{hint}; use an IANA name like America/Los_Angeles"
-BAD_RRULE = "{key}: invalid recurrence rule {rule!r}: {error}"
-RRULE_DTSTART = "{key} must not contain DTSTART; the first occurrence comes from start"
-RRULE_NOT_ONE_RULE = "{key} must be one RRULE; use skip_dates for occurrences that do not happen"
-RRULE_SUB_DAILY = "{key}: {rule!r} repeats more often than daily (by FREQ or BYHOUR/BYMINUTE/BYSECOND lists); a meeting happens at most once a day"
-RRULE_UNTIL_UTC = "{key}: write UNTIL as a local time without Z, like UNTIL=20241231T235959"
-ICS_URL_NOT_HTTP = "{key} must be an http:// or https:// URL"
-ICS_EXCLUSIVE = "{key} cannot be combined with start or rrule; use one or the other"
-ICS_MATCH_WITHOUT_URL = "{key} only applies with ics_url"
 BAD_REPO = "{key}: {value!r} is not a GitHub repository like owner/name"
 BAD_ORG = "{key}: {value!r} is not a GitHub organisation name"
 BAD_LABEL = "{key}: {value!r} is not a GitHub label (1 to 50 characters on one line)"
@@ -63,15 +44,11 @@ _REPO = re.compile(_OWNER + r"/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}")
 _LOGIN = re.compile(_OWNER)
 _LABEL_MAX = 50  # GitHub's limit
 _TOML_POSITION = re.compile(r" \(at (?:line (\d+), column \d+|end of document)\)$")
-_HTTP_URL = re.compile(r"https?://[^\s/?#]+\S*")
-_ANY_START = dt.datetime(2000, 1, 3, 12)  # to check a rule whose start is itself wrong
 HACKMD_PERMISSIONS = ("owner", "signed_in", "guest")
 HACKMD_COMMENT_PERMISSIONS = ("disabled", "forbidden", "owners", "signed_in_users", "everyone")
 
 ROOT_KEYS = ("name", "repo", "title", "schedule", "agenda", "issue", "notes", "calendar", "after", "vars",
              "display_zones", "announce")
-SLOT_KEYS = ("timezone", "start", "rrule", "duration_minutes", "create_days_before", "skip_dates",
-             "ics_url", "ics_match", "vars")
 AGENDA_KEYS = ("label", "orgs", "repos", "include_pull_requests", "skip_if_empty", "include_discussions", "sections")
 SECTION_KEYS = ("title", "labels")
 ISSUE_KEYS = ("template", "labels", "close_previous")
@@ -158,14 +135,14 @@ def _meeting(root: Table, template_exists: TemplateExists, template_names: tuple
         name=root.string("name", "", required=True),
         repo=root.matching("repo", _REPO.fullmatch, BAD_REPO, required=True),
         title=inline_templates.template_text(root, "title", model.DEFAULT_TITLE),
-        slots=_slots(root),
+        slots=config_schedule.slots(root),
         agenda=_agenda(root),
         issue=_issue(root),
         notes=_notes(root),
         calendar=_calendar(root),
         announce=_announce(root),
         after=_after(root),
-        vars=_vars(root),
+        vars=config_schedule.table_vars(root),
         display_zones=_display_zones(root),
         lines={name: root.document.lines.line(where) for name, where in INLINE_TEMPLATES.items()},
     )
@@ -185,121 +162,11 @@ def _section(root: Table, key: str, allowed: tuple[str, ...], required: bool = F
     return table
 
 
-def _vars(table: Table) -> dict[str, Any]:
-    found = table.table("vars")
-    template_vars.check(found)
-    return dict(found.data) if found else {}
-
-
-def _zone_exists(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
-
-
 def _display_zones(root: Table) -> tuple[str, ...]:
-    zones = root.each("display_zones", _zone_exists, UNKNOWN_ZONE, suggest.zone_hint)
+    zones = root.each("display_zones", config_schedule.zone_exists, UNKNOWN_ZONE, suggest.zone_hint)
     if root.data.get("display_zones") == []:
         root.report("display_zones", MUST_NOT_BE_EMPTY)
     return zones or model.DEFAULT_DISPLAY_ZONES
-
-
-def _slots(root: Table) -> tuple[Slot, ...]:
-    """One `[schedule]` table, or several `[[schedule]]` tables."""
-    value = root.data.get("schedule")
-    if value is None:
-        root.document.report((), MISSING_TABLE.format(table="schedule"))
-        return ()
-    if isinstance(value, dict):
-        return (_slot(Table(value, ("schedule",), root.document)),)
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-        tables = (Table(item, ("schedule", index), root.document) for index, item in enumerate(value))
-        return tuple(_slot(table) for table in tables)
-    root.report("schedule", MUST_BE_SCHEDULE)
-    return ()
-
-
-def _slot(table: Table) -> Slot:
-    table.only(SLOT_KEYS)
-    ics_url = _ics_url(table)
-    start = _start(table, required="ics_url" not in table.data)
-    return Slot(
-        timezone=table.matching("timezone", _zone_exists, UNKNOWN_ZONE, required=True, suggest=suggest.zone_hint),
-        start=start,
-        rrule=_rrule(table, start),
-        duration_minutes=table.integer("duration_minutes", model.DEFAULT_DURATION_MINUTES, 1, 24 * 60),
-        create_days_before=table.integer("create_days_before", model.DEFAULT_CREATE_DAYS_BEFORE, 0, 366),
-        skip_dates=tuple(table.typed("skip_dates", _is_dates, MUST_BE_DATES, ())),
-        ics_url=ics_url,
-        ics_match=_ics_match(table),
-        vars=_vars(table),
-    )
-
-
-def _is_date(value: Any) -> bool:
-    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-
-
-def _is_dates(value: Any) -> bool:
-    return isinstance(value, list) and all(_is_date(item) for item in value)
-
-
-def _start(table: Table, required: bool) -> dt.datetime | None:
-    if required and not table.require("start"):
-        return None
-    value = table.data.get("start")
-    if value is None or isinstance(value, dt.datetime) and value.tzinfo is None:
-        return value
-    if isinstance(value, dt.datetime):
-        table.report("start", START_HAS_OFFSET)
-    else:
-        table.report("start", START_DATE_ONLY if isinstance(value, dt.date) else START_NOT_DATETIME)
-    return None
-
-
-def _until_in_utc(rule: str) -> bool:
-    """Whether the rule's UNTIL is a UTC time (ends in Z), which a floating wall-clock start cannot take."""
-    parts = rule.upper().removeprefix("RRULE:").split(";")
-    return any(part.strip().startswith("UNTIL=") and part.strip().endswith("Z") for part in parts)
-
-
-def _rrule(table: Table, start: dt.datetime | None) -> str | None:
-    rule: str | None = table.string("rrule")
-    if not rule:
-        return None
-    if "DTSTART" in rule.upper():
-        table.report("rrule", RRULE_DTSTART)
-        return None
-    if recurrence.sub_daily(rule):  # refused before dateutil expands anything
-        table.report("rrule", RRULE_SUB_DAILY, rule=rule)
-        return None
-    try:
-        parsed = rrulestr(rule, dtstart=start or _ANY_START)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
-        form = RRULE_UNTIL_UTC if _until_in_utc(rule) else BAD_RRULE
-        table.report("rrule", form, rule=rule, error=error)
-        return None
-    if not isinstance(parsed, rrule):
-        table.report("rrule", RRULE_NOT_ONE_RULE)
-    return rule
-
-
-def _ics_url(table: Table) -> str | None:
-    url: str | None = table.string("ics_url")
-    if url and not _HTTP_URL.fullmatch(url):
-        table.report("ics_url", ICS_URL_NOT_HTTP)
-    if url and ("start" in table.data or "rrule" in table.data):
-        table.report("ics_url", ICS_EXCLUSIVE)
-    return url
-
-
-def _ics_match(table: Table) -> str | None:
-    match: str | None = table.string("ics_match")
-    if match is not None and "ics_url" not in table.data:
-        table.report("ics_match", ICS_MATCH_WITHOUT_URL)
-    return match
 
 
 def _is_label(text: str) -> bool:

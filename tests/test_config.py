@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import config, model, suggest, tomlines
+from bot import config, config_schedule, model, suggest, tomlines
 from bot.config import load_meeting, load_meetings
 from bot.model import CalendarProvider, NotesProvider, Problem
 
@@ -260,7 +260,7 @@ def test_an_unreadable_file_is_a_problem(tmp_path):
 @pytest.mark.parametrize("text, where, key, table, allowed, match", [
     ('nmae = "x"\n' + VALID, 'nmae', "nmae", tomlines.TOP_LEVEL, config.ROOT_KEYS, "name"),
     (VALID + "zzz = 1\n", "zzz", "zzz", "[agenda]", config.AGENDA_KEYS, None),
-    (edit("rrule", "timezon = 1\nrrule"), "timezon =", "timezon", "[schedule]", config.SLOT_KEYS, "timezone"),
+    (edit("rrule", "timezon = 1\nrrule"), "timezon =", "timezon", "[schedule]", config_schedule.SLOT_KEYS, "timezone"),
     (VALID + "[notes]\nprovder = 'repo'\n", "provder", "provder", "[notes]", config.NOTES_KEYS, "provider"),
     (VALID + "[issue]\nlabel = []\n", "label = []", "label", "[issue]", config.ISSUE_KEYS, "labels"),
     (VALID + "[calendar]\nid = ''\n", "id = ''", "id", "[calendar]", config.CALENDAR_KEYS, None),
@@ -304,8 +304,8 @@ REPO = 'repo = "octo-org/meetings"'
     ("rrule", "duration_minutes = true\nrrule", "duration", tomlines.MUST_BE_INTEGER, DURATION),
     ("rrule", "duration_minutes = 60.0\nrrule", "duration", tomlines.MUST_BE_INTEGER, DURATION),
     ("rrule", 'create_days_before = "7"\nrrule', "create", tomlines.MUST_BE_INTEGER, CREATE),
-    ("rrule", 'skip_dates = ["2023-12-25"]\nrrule', "skip", config.MUST_BE_DATES, SKIP),
-    ("rrule", "skip_dates = [2023-12-25T08:30:00]\nrrule", "skip", config.MUST_BE_DATES, SKIP),
+    ("rrule", 'skip_dates = ["2023-12-25"]\nrrule', "skip", config_schedule.MUST_BE_DATES, SKIP),
+    ("rrule", "skip_dates = [2023-12-25T08:30:00]\nrrule", "skip", config_schedule.MUST_BE_DATES, SKIP),
     ("rrule", "vars = 1\nrrule", "vars", tomlines.MUST_BE_TABLE, "schedule.vars"),
     ('label = "agenda"', 'label = "a"\norgs = "octo-org"', "orgs", tomlines.MUST_BE_STRINGS, "agenda.orgs"),
     ('label = "agenda"', 'label = "a"\nrepos = [1]', "repos", tomlines.MUST_BE_STRINGS, "agenda.repos"),
@@ -328,7 +328,7 @@ def test_a_wrong_type_is_reported_at_its_key(tmp_path, old, new, where, form, ke
 
 def test_schedule_must_be_tables(tmp_path):
     text = edit("[schedule]\n", "schedule = 1\n[vars]\n")  # the schedule's keys become free vars
-    assert problem_of(tmp_path, text) == (4, config.MUST_BE_SCHEDULE)
+    assert problem_of(tmp_path, text) == (4, config_schedule.MUST_BE_SCHEDULE)
 
 
 def test_a_required_table_of_the_wrong_type_is_one_problem(tmp_path):
@@ -337,16 +337,16 @@ def test_a_required_table_of_the_wrong_type_is_one_problem(tmp_path):
 
 
 @pytest.mark.parametrize("value, form", [
-    ("2023-09-11", config.START_DATE_ONLY),
-    ("2023-09-11T08:30:00-07:00", config.START_HAS_OFFSET),
-    ("2023-09-11T15:30:00Z", config.START_HAS_OFFSET),
-    ("08:30:00", config.START_NOT_DATETIME),
-    ('"2023-09-11T08:30:00"', config.START_NOT_DATETIME),
+    ("2023-09-11", config_schedule.START_DATE_ONLY),
+    ("2023-09-11T08:30:00-07:00", config_schedule.START_HAS_OFFSET),
+    ("2023-09-11T15:30:00Z", config_schedule.START_HAS_OFFSET),
+    ("08:30:00", config_schedule.START_NOT_DATETIME),
+    ('"2023-09-11T08:30:00"', config_schedule.START_NOT_DATETIME),
 ])
 def test_start_must_be_a_local_date_time(tmp_path, value, form):
     text = edit("start = 2023-09-11T08:30:00", f"start = {value}")
     assert problem_of(tmp_path, text) == (line_of(text, "start"), form.format(key="schedule.start"))
-    assert config.LOCAL_TIME_HINT in form
+    assert config_schedule.LOCAL_TIME_HINT in form
 
 
 @pytest.mark.parametrize("key, value, low, high", [
@@ -392,7 +392,7 @@ def test_an_invalid_rule_is_a_problem(tmp_path, rule):
     text = edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', f'rrule = "{rule}"')
     line, message = problem_of(tmp_path, text)
     assert line == line_of(text, "rrule")
-    prefix = config.BAD_RRULE.format(key="schedule.rrule", rule=rule, error="")
+    prefix = config_schedule.BAD_RRULE.format(key="schedule.rrule", rule=rule, error="")
     assert message.startswith(prefix) and len(message) > len(prefix)
 
 
@@ -401,18 +401,18 @@ def test_an_invalid_rule_is_a_problem(tmp_path, rule):
 ])
 def test_a_rule_must_not_carry_its_own_start(tmp_path, rule):
     text = edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', f'rrule = "{rule}"')
-    assert problem_of(tmp_path, text) == (line_of(text, "rrule"), config.RRULE_DTSTART.format(
+    assert problem_of(tmp_path, text) == (line_of(text, "rrule"), config_schedule.RRULE_DTSTART.format(
         key="schedule.rrule"))
 
 
 def test_a_rule_is_one_rrule_not_a_set(tmp_path):
     text = edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', 'rrule = "RRULE:FREQ=WEEKLY\\nEXDATE:20230918T083000"')
-    assert problem_of(tmp_path, text)[1] == config.RRULE_NOT_ONE_RULE.format(key="schedule.rrule")
+    assert problem_of(tmp_path, text)[1] == config_schedule.RRULE_NOT_ONE_RULE.format(key="schedule.rrule")
 
 
 def test_until_in_utc_gets_a_hint(tmp_path):
     text = edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', 'rrule = "FREQ=WEEKLY;UNTIL=20241231T235959Z"')
-    assert problem_of(tmp_path, text)[1] == config.RRULE_UNTIL_UTC.format(key="schedule.rrule")
+    assert problem_of(tmp_path, text)[1] == config_schedule.RRULE_UNTIL_UTC.format(key="schedule.rrule")
 
 
 @pytest.mark.parametrize("rule", [
@@ -442,7 +442,7 @@ def test_a_feed_replaces_start_and_rule(tmp_path):
 
 def test_a_feed_is_exclusive_with_start_and_rule(tmp_path):
     text = edit("ics_match", "start = 2023-09-11T08:30:00\nics_match", FEED)
-    assert problem_of(tmp_path, text) == (line_of(text, "ics_url"), config.ICS_EXCLUSIVE.format(
+    assert problem_of(tmp_path, text) == (line_of(text, "ics_url"), config_schedule.ICS_EXCLUSIVE.format(
         key="schedule.ics_url"))
 
 
@@ -451,13 +451,13 @@ def test_a_feed_is_exclusive_with_start_and_rule(tmp_path):
 ])
 def test_a_feed_url_must_be_http(tmp_path, url):
     text = edit("https://calendar.example.org/feed.ics", url, FEED)
-    assert problem_of(tmp_path, text) == (line_of(text, "ics_url"), config.ICS_URL_NOT_HTTP.format(
+    assert problem_of(tmp_path, text) == (line_of(text, "ics_url"), config_schedule.ICS_URL_NOT_HTTP.format(
         key="schedule.ics_url"))
 
 
 def test_a_feed_match_needs_a_feed(tmp_path):
     text = edit("rrule", 'ics_match = "x"\nrrule')
-    assert problem_of(tmp_path, text) == (line_of(text, "ics_match"), config.ICS_MATCH_WITHOUT_URL.format(
+    assert problem_of(tmp_path, text) == (line_of(text, "ics_match"), config_schedule.ICS_MATCH_WITHOUT_URL.format(
         key="schedule.ics_match"))
 
 
@@ -629,16 +629,16 @@ def test_problems_in_the_second_slot_point_into_it(tmp_path):
     text = edit('vars = { join', 'lenght = 1\nvars = { join', text)
     meeting, problems = load(tmp_path, text)
     assert problems == [
-        at(tmp_path, 17, config.START_DATE_ONLY.format(key="schedule.start")),
+        at(tmp_path, 17, config_schedule.START_DATE_ONLY.format(key="schedule.start")),
         at(tmp_path, 19, tomlines.UNKNOWN_KEY.format(
-            key="lenght", table="[[schedule]]", hint="", allowed=", ".join(config.SLOT_KEYS))),
+            key="lenght", table="[[schedule]]", hint="", allowed=", ".join(config_schedule.SLOT_KEYS))),
     ]
 
 
 def test_an_empty_schedule_array_is_a_problem(tmp_path):
     text = 'schedule = []\n' + VALID.replace("[schedule]", "[other]")
     meeting, problems = load(tmp_path, text)
-    assert at(tmp_path, 1, config.MUST_BE_SCHEDULE) in problems
+    assert at(tmp_path, 1, config_schedule.MUST_BE_SCHEDULE) in problems
 
 
 # Any damage to a file gives problems, never an exception
@@ -697,7 +697,7 @@ EVERY_SECOND_OF_THE_DAY = (
 )
 def test_a_rule_that_repeats_more_often_than_daily_is_refused_before_expansion(tmp_path, rule):
     text = edit('rrule = "FREQ=WEEKLY;BYDAY=MO"', f'rrule = "{rule}"')
-    assert problem_of(tmp_path, text) == (line_of(text, "rrule"), config.RRULE_SUB_DAILY.format(
+    assert problem_of(tmp_path, text) == (line_of(text, "rrule"), config_schedule.RRULE_SUB_DAILY.format(
         key="schedule.rrule", rule=rule))
 
 
