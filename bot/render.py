@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Callable, Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,9 +13,11 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 import bot
-from bot import escape, markers, template_errors, timefmt
+from bot import escape, markers, template_errors
 from bot.errors import TemplateError
-from bot.model import Agenda, Meeting, Occurrence
+from bot.model import Meeting, Occurrence
+# The context is built in render_context; callers take its names from here, beside the renderer.
+from bot.render_context import Context as Context, Links as Links, build_context as build_context, complete as complete, time_values
 
 RenderError = TemplateError  # the name the rendering code and its tests use
 
@@ -42,136 +42,11 @@ SAMPLE_MENTION = "@sample-org/everyone"
 SAMPLE_OTHER_REPO = "example-org/example-repo"
 
 
-@dataclass(frozen=True)
-class Links:
-    issue: str | None = None
-    notes: str | None = None
-    calendar: str | None = None
-    join: str | None = None
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    id: str
-    name: str
-    repo: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class OccurrenceView:
-    start: dt.datetime
-    end: dt.datetime
-    start_utc: dt.datetime
-    end_utc: dt.datetime
-    timezone: str
-    date: str
-    key: str
-    extra: bool
-
-
-@dataclass(frozen=True)
-class MarkerView:
-    agenda_start: str
-    agenda_end: str
-    links_start: str
-    links_end: str
-    key: str
-
-
-@dataclass(frozen=True, eq=False)
-class Context(Mapping[str, object]):
-    """The template context (read it like a dict), with the meeting and occurrence it was made for.
-
-    What every template sees, a stable contract:
-
-    - `meeting`: id, name, repo, timezone.  `name`: the meeting's name.  `date`: local, YYYY-MM-DD.
-    - `occurrence`: start, end (aware, in the meeting's zone), start_utc, end_utc, timezone, date,
-      key, extra.  `title`: the issue title.  `vars`: the meeting's vars, the slot's over them.
-    - `agenda`: label, orgs, repos, empty, items, sections, groups, discussions (whether discussions
-      were searched); a section has title and items, a group has repo and items; an item has repo,
-      number, title, url, kind ("issue", "pull_request", "discussion"), is_pull_request,
-      is_discussion, labels, author (GitHub text: place it with |md), and first_appeared (the date
-      of the earlier meeting whose agenda first had it, or None).
-    - `action_items`: the open task lines ("- [ ] ...") of the previous meeting's notes, as written there.
-    - `links`: issue, notes, calendar, join; each a URL or None.
-    - `times`: a row per display zone: zone, label, start_local, end_local, day_shift, abbreviation.
-    - `world_clock_url`: a timeanddate.com link.  `markers`: agenda_start, agenda_end, links_start,
-      links_end and key: the lines by which the bot finds its regions and its artifacts.
-    """
-
-    meeting: Meeting
-    occurrence: Occurrence
-    values: Mapping[str, object]  # type: ignore[assignment]  # the context's values, in place of Mapping.values()
-
-    def __getitem__(self, name: str) -> object:
-        return self.values[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-
 def default_templates_dir() -> Path:
     """The shipped templates: inside the package when installed from a wheel, else the checkout's."""
     package = Path(bot.__file__).parent
     installed = package / "default_templates"
     return installed if installed.is_dir() else package.parent / "templates"
-
-
-def build_context(
-    meeting: Meeting, occurrence: Occurrence, agenda: Agenda, links: Links, title: str,
-    action_items: tuple[str, ...] = (),
-) -> Context:
-    """Everything a template may read; `calendar` and `join` links default to vars calendar_url, join_url."""
-    variables = {**meeting.vars, **occurrence.vars}
-    values = {
-        **_time_values(meeting, occurrence, variables),
-        "title": title,
-        "agenda": agenda,
-        "links": complete(links, meeting, occurrence),
-        "times": timefmt.time_table(occurrence, meeting.display_zones),
-        "world_clock_url": timefmt.world_clock_url(occurrence, title),
-        "markers": _marker_view(occurrence),
-        "action_items": action_items,
-    }
-    return Context(meeting, occurrence, MappingProxyType(values))
-
-
-def _time_values(meeting: Meeting, occurrence: Occurrence, variables: Mapping[str, object]) -> dict[str, object]:
-    """What the title template sees too: name, date, meeting, occurrence, vars."""
-    view = OccurrenceView(
-        occurrence.start, occurrence.end, occurrence.start_utc, occurrence.end_utc,
-        occurrence.timezone, occurrence.date.isoformat(), occurrence.key, occurrence.extra,
-    )
-    return {
-        "meeting": MeetingView(meeting.id, meeting.name, meeting.repo, meeting.timezone),
-        "name": meeting.name,
-        "date": view.date,
-        "occurrence": view,
-        "vars": MappingProxyType(variables),
-    }
-
-
-def complete(links: Links, meeting: Meeting, occurrence: Occurrence) -> Links:
-    """`links` with the calendar and join links taken from vars `calendar_url`, `join_url` when unset."""
-    variables = {**meeting.vars, **occurrence.vars}
-    calendar = links.calendar or _text(variables.get("calendar_url"))
-    return Links(links.issue, links.notes, calendar, links.join or _text(variables.get("join_url")))
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value else None
-
-
-def _marker_view(occurrence: Occurrence) -> MarkerView:
-    return MarkerView(
-        markers.AGENDA_START, markers.AGENDA_END,
-        markers.region_start(markers.LINKS), markers.region_end(markers.LINKS),
-        markers.make_key(occurrence.key),
-    )
 
 
 def _tz(moment: dt.datetime, zone: str) -> dt.datetime:
@@ -240,7 +115,7 @@ class Renderer:
 
     def title(self, meeting: Meeting, occurrence: Occurrence) -> str:
         """The issue title: one line, at most GitHub's 256 characters."""
-        values = _time_values(meeting, occurrence, {**meeting.vars, **occurrence.vars})
+        values = time_values(meeting, occurrence, {**meeting.vars, **occurrence.vars})
         text = escape.one_line(self._inline(meeting.title, values, meeting, TITLE_SETTING)).strip()
         if not text:
             raise RenderError(str(meeting.source), meeting.line(TITLE_SETTING), EMPTY_TITLE)
