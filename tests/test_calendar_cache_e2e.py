@@ -1,7 +1,8 @@
-"""Conditional Calendar reads, end to end (SPEC section 12).
+"""Conditional Calendar reads and the event id's owner, end to end (SPEC sections 7 and 12).
 
 The bot lists its events with the `If-None-Match` of the last answer, kept in the one ETag cache (in
-memory, and under MEETING_BOT_CACHE_DIR across runs); a 304 is answered from the cache.
+memory, and under MEETING_BOT_CACHE_DIR across runs); a 304 is answered from the cache. An event that holds
+the bot's key-derived id but was made by someone else is never patched.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from pathlib import Path
 import pytest
 
 from bot import runner
-from bot.adapters.gcal import GoogleCalendar
-from bot.apply import UPDATED_EVENT
+from bot.adapters.gcal import NOT_OURS, GoogleCalendar, event_id_for
+from bot.apply import CREATED_EVENT, UPDATED_EVENT
 from bot.ports import EventDraft
 from bot.settings import from_environment
 from tests.doubles.github import DEFAULT_TOKEN
-from tests.e2e import MEETING_ID, planned
+from tests.e2e import KEY, MEETING_ID, planned
 from tests.test_calendar_e2e import (  # noqa: F401 - fixtures
-    CAL, EMAIL, KEY_PROPERTY, LIST, MEETING_PROPERTY, TITLE, CalendarWorld, cal, calendar, said, world,
+    CAL, EMAIL, KEY_PROPERTY, LIST, MEETING_PROPERTY, TITLE, CalendarWorld, cal, calendar, said, summary, world,
 )
 
 
@@ -162,3 +163,34 @@ def test_the_cache_files_hold_no_secret(cached: CachedWorld):
     assert cached.calendar.grants
     assert not [s for s in secrets for text in texts if s in text]
     assert oct(cached.cache.stat().st_mode & 0o777) == oct(0o700)
+
+
+# ------------------------------------------------------------------ the event id is the bot's only if it made it
+
+
+@pytest.mark.parametrize("copied", [False, True], ids=["bare", "with-the-bots-properties"])
+def test_an_event_someone_else_made_with_the_bots_id_is_never_patched(cal: CalendarWorld, copied: bool):
+    event_id = event_id_for(KEY)
+    private = {KEY_PROPERTY: KEY, MEETING_PROPERTY: MEETING_ID} if copied else {"note": "mine"}
+    theirs = cal.calendar.add_event(CAL, {
+        "id": event_id, "summary": "Sync closes #1", "extendedProperties": {"private": private},
+        "start": {"dateTime": "2024-03-11T09:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2024-03-11T10:00:00", "timeZone": "Europe/Berlin"},
+    }, creator="editor@example.org")
+    message = NOT_OURS.format(calendar=CAL, id=event_id, key=KEY, email=EMAIL)
+
+    failed = cal.run("run")
+
+    assert failed.returncode == 1
+    assert summary(failed).endswith("; " + message), summary(failed)
+    assert "\n" not in message and message not in failed.stderr  # one line, said once
+    assert cal.events() == [theirs]  # untouched: same etag, summary, times
+    assert cal.calendar_writes() == [("calendar.events.insert", "events")]  # refused 409, nothing patched
+    assert [c.status for c in cal.calls("calendar.events.insert")] == [409]
+    cal.issue_and_notes_exist()
+    assert not [part for part in said(failed) if part.startswith(CREATED_EVENT.format(id=""))]
+
+    cal.reset_logs()
+    again = cal.run("run")  # the same answer every run; the issue and notes are not written again
+    assert again.returncode == 1 and said(again)[-1] == message
+    assert cal.writes() == [] and cal.events() == [theirs]

@@ -31,6 +31,8 @@ NO_WRITE = "calendar {calendar}: {email} may not change events (403 {reason}); s
 RATE_LIMITED = "calendar {calendar}: Google's rate limit persisted after retries (403/429 {reason})"
 FAILED = "calendar {calendar}: Google answered {status} ({reason})"
 UNREACHABLE = "calendar {calendar}: cannot reach the Calendar API ({kind})"
+NOT_OURS = ("calendar {calendar}: event {id} of {key} was not made by {email}, so it is left untouched "
+            "and this occurrence gets no event (see Troubleshooting)")
 
 
 def _load_key(settings: Settings) -> tuple[dict, str]:
@@ -178,7 +180,8 @@ class GoogleCalendar:
         """Insert with an id derived from the key, so a repeated insert (after a 5xx or a dropped connection
         that may have been applied) is refused with 409 instead of duplicating: a safe write.
         A 409 means the event exists (perhaps cancelled by hand, or by our own first attempt): it is
-        then read back and brought up to date by a PATCH.
+        then read back and, when the service account made it, brought up to date by a PATCH. Anyone who
+        can edit the calendar can make an event with that id first: that one is not touched (NOT_OURS).
         """
         event_id = event_id_for(draft.key)
         request = self._service.events().insert(
@@ -189,6 +192,8 @@ class GoogleCalendar:
         except _Exists:
             pass
         existing = self._read(self._service.events().get(calendarId=calendar_id, eventId=event_id), calendar_id)
+        if not self._made(existing):
+            raise ServiceError(NOT_OURS.format(calendar=calendar_id, id=event_id, key=draft.key, email=self.email))
         found = record(existing)
         if found == _expected(draft, found):
             return found  # our own first attempt (or another run) made it just so: nothing to write
