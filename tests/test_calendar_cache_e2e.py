@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +142,22 @@ def test_the_listing_drops_what_ended_before_now_although_it_asks_from_the_month
     assert [e.key for e in adapter.find_meeting(CAL, MEETING_ID, later)] == [f"{MEETING_ID}/2024-03-11"]
     statuses = [c.status for c in calendar.api_requests(LIST)]
     assert statuses == [200, 304]  # one question for the month, answered from the cache the second time
+
+
+def test_a_worker_keeps_the_calendar_etags_in_memory(cal: CalendarWorld):
+    process = cal.popen("worker", "--every", "1s")
+    try:
+        deadline = time.monotonic() + 60
+        while len(cal.calls(LIST)) < 3:
+            assert time.monotonic() < deadline, "the worker did not make three passes within a minute"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    statuses = [c.status for c in cal.calls(LIST)]
+    # The first pass creates the event, which changes the listing, so the second reads it in full
+    # again; from then on nothing changed and every pass is answered 304.
+    assert statuses[:2] == [200, 200] and set(statuses[2:]) == {304}, statuses
 
 
 def test_without_a_cache_directory_every_run_lists_in_full(cal: CalendarWorld):
