@@ -86,7 +86,7 @@ class Settings:
     runner_token: bool = False  # MEETING_BOT_RUNNER_TOKEN=true: GITHUB_TOKEN is the runner's own (action.yml)
     allow_private_feeds: bool = False  # MEETING_BOT_ALLOW_PRIVATE_FEEDS=1: feeds may be on loopback or private addresses
     write_interval: float = DEFAULT_WRITE_INTERVAL
-    cache_dir: str | None = None  # MEETING_BOT_CACHE_DIR: the ETags of GitHub reads, kept across runs
+    cache_dir: str | None = None  # MEETING_BOT_CACHE_DIR: the ETags of GitHub and Calendar reads, kept across runs
     announce_urls: tuple[tuple[str, Secret], ...] = ()  # (TARGET in upper case, Apprise URL); hashable like the rest
 
     def secrets(self) -> tuple[str, ...]:

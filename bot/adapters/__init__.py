@@ -127,19 +127,22 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
         return Clients(settings, calls=github_calls())
 
     @functools.cache
+    def etags():
+        from bot.adapters.conditional import ETagCache
+
+        return ETagCache(settings.cache_dir)  # one for the process: a worker answers its re-reads from it
+
+    @functools.cache
     def github_calls():
         from bot.adapters.github_client import Calls
 
-        from bot.adapters.conditional import ETagCache
-
-        cache = ETagCache(settings.cache_dir)  # kept for the process: a worker answers its re-reads from it
-        return Calls(policy(settings.write_interval), settings.max_rate_limit_wait, settings.github_api_url, cache)
+        return Calls(policy(settings.write_interval), settings.max_rate_limit_wait, settings.github_api_url, etags())
 
     @functools.cache
     def calendar():
         from bot.adapters.gcal import GoogleCalendar
 
-        return GoogleCalendar.from_settings(settings, policy())
+        return GoogleCalendar.from_settings(settings, policy(), etags())  # Calendar reads share the cache
 
     def me(repo: str) -> str | None:
         """The bot's own login, found through the client of the repository being worked on."""

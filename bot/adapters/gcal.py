@@ -7,8 +7,11 @@ import hashlib
 import json
 import socket
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.adapters import gcal_cache
+from bot.adapters.conditional import NOT_MODIFIED, ETagCache
 from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot import http_log
 from bot.model import EventRecord
@@ -28,6 +31,8 @@ NO_WRITE = "calendar {calendar}: {email} may not change events (403 {reason}); s
 RATE_LIMITED = "calendar {calendar}: Google's rate limit persisted after retries (403/429 {reason})"
 FAILED = "calendar {calendar}: Google answered {status} ({reason})"
 UNREACHABLE = "calendar {calendar}: cannot reach the Calendar API ({kind})"
+NOT_OURS = ("calendar {calendar}: event {id} of {key} was not made by {email}, so it is left untouched "
+            "and this occurrence gets no event (see Troubleshooting)")
 
 
 def _load_key(settings: Settings) -> tuple[dict, str]:
@@ -114,13 +119,15 @@ def _expected(draft: EventDraft, found: EventRecord) -> EventRecord:
 class GoogleCalendar:
     """Events in shared calendars, as a service account, with bounded retries."""
 
-    def __init__(self, service, email: str, policy: Policy | None = None) -> None:
+    def __init__(self, service, email: str, policy: Policy | None = None, cache: ETagCache | None = None) -> None:
         self._service = service
         self.email = email
         self.policy = policy if policy is not None else Policy(60.0)
+        self.cache = cache if cache is not None else ETagCache()  # the process's one cache, shared with GitHub's
 
     @classmethod
-    def from_settings(cls, settings: Settings, policy: Policy | None = None) -> GoogleCalendar:
+    def from_settings(cls, settings: Settings, policy: Policy | None = None,
+                      cache: ETagCache | None = None) -> GoogleCalendar:
         import google_auth_httplib2
         import httplib2
         from google.oauth2 import service_account
@@ -135,24 +142,34 @@ class GoogleCalendar:
         http = google_auth_httplib2.AuthorizedHttp(credentials, http=raw)
         options = {"api_endpoint": settings.google_calendar_api_url} if settings.google_calendar_api_url else None
         service = build("calendar", "v3", http=http, static_discovery=True, client_options=options, cache_discovery=False)
-        return cls(service, info.get("client_email", "the service account"), policy)
+        return cls(service, info.get("client_email", "the service account"), policy, cache)
 
     def find_meeting(self, calendar_id: str, meeting_id: str, after: dt.datetime) -> tuple[EventRecord, ...]:
         events = self._service.events()
         request = events.list(
             calendarId=calendar_id,
             privateExtendedProperty=f"{EVENT_MEETING_PROPERTY}={meeting_id}",
-            timeMin=after.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+            timeMin=gcal_cache.list_from(after).isoformat().replace("+00:00", "Z"),  # one URL all month
             singleEvents=True,
             showDeleted=False,
             maxResults=PAGE_SIZE,
         )
         found: list[EventRecord] = []
         while request is not None:
-            page = self._execute(request, calendar_id, Kind.READ)
-            found.extend(record(e) for e in page.get("items", []) if (e.get("start") or {}).get("dateTime") and self._made(e))
+            page = self._read(request, calendar_id)
+            found.extend(record(e) for e in page.get("items", []) if _timed(e) and gcal_cache.ends_after(e, after)
+                         and self._made(e))
             request = events.list_next(request, page)
         return tuple(found)
+
+    def _read(self, request, calendar_id: str) -> dict:
+        """A GET, conditional when an earlier answer is cached: a 304 is answered from the cache."""
+        entry = gcal_cache.key(request, self.email)
+        cached = gcal_cache.prepare(request, self.cache, entry)
+        answer = self._execute(request, calendar_id, Kind.READ, cached)
+        if cached is None or answer is not cached[1]:
+            gcal_cache.keep(self.cache, entry, answer)
+        return answer
 
     def _made(self, event: dict) -> bool:
         """Whether the service account created the event: anyone who can edit the calendar can copy
@@ -163,7 +180,8 @@ class GoogleCalendar:
         """Insert with an id derived from the key, so a repeated insert (after a 5xx or a dropped connection
         that may have been applied) is refused with 409 instead of duplicating: a safe write.
         A 409 means the event exists (perhaps cancelled by hand, or by our own first attempt): it is
-        then read back and brought up to date by a PATCH.
+        then read back and, when the service account made it, brought up to date by a PATCH. Anyone who
+        can edit the calendar can make an event with that id first: that one is not touched (NOT_OURS).
         """
         event_id = event_id_for(draft.key)
         request = self._service.events().insert(
@@ -173,8 +191,10 @@ class GoogleCalendar:
             return record(self._execute(request, calendar_id, Kind.SAFE_WRITE))
         except _Exists:
             pass
-        fetched = self._service.events().get(calendarId=calendar_id, eventId=event_id)
-        found = record(self._execute(fetched, calendar_id, Kind.READ))
+        existing = self._read(self._service.events().get(calendarId=calendar_id, eventId=event_id), calendar_id)
+        if not self._made(existing):
+            raise ServiceError(NOT_OURS.format(calendar=calendar_id, id=event_id, key=draft.key, email=self.email))
+        found = record(existing)
         if found == _expected(draft, found):
             return found  # our own first attempt (or another run) made it just so: nothing to write
         return self.update(calendar_id, event_id, draft)
@@ -192,13 +212,16 @@ class GoogleCalendar:
         except NotFound:
             return  # already gone (410 Gone or 404): the goal is met
 
-    def _execute(self, request, calendar_id: str, kind: Kind):
-        """One request through the retry policy; the client library's own retries are off (num_retries=0)."""
+    def _execute(self, request, calendar_id: str, kind: Kind, cached: tuple[str, Any] | None = None):
+        """One request through the retry policy; the client library's own retries are off (num_retries=0).
+        A 304 to a conditional read is the `cached` answer (decided by status, as for every error)."""
         from googleapiclient.errors import HttpError
 
         try:
             return self.policy.call(lambda: request.execute(num_retries=0), _classify, kind)
         except HttpError as exc:
+            if cached is not None and int(exc.resp.status) == NOT_MODIFIED:
+                return cached[1]
             raise self._translate(exc, calendar_id) from None
         except Exception as exc:
             raise self._transport(exc, calendar_id) from None
@@ -227,6 +250,11 @@ class GoogleCalendar:
         if isinstance(exc, (TransportError, OSError, socket.timeout)) or type(exc).__module__.startswith("httplib2"):
             return ServiceError(UNREACHABLE.format(calendar=calendar_id, kind=type(exc).__name__))
         raise exc
+
+
+def _timed(event: dict) -> bool:
+    """Whether an event has a start and end time (all-day events are not the bot's)."""
+    return bool((event.get("start") or {}).get("dateTime") and (event.get("end") or {}).get("dateTime"))
 
 
 def _classify(exc: BaseException) -> Failure | None:

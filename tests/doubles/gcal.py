@@ -646,6 +646,13 @@ def _client_fields(body: dict) -> dict:
     return {k: copy.deepcopy(v) for k, v in body.items() if k not in _SERVER_FIELDS}
 
 
+def content_etag(answer: dict) -> str:
+    """The etag of a collection or calendar answer: it changes exactly when what is answered changes
+    (any item, a page token, the calendar's `updated`), so a repeated identical answer keeps it."""
+    basis = json.dumps(answer, sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(basis.encode()).hexdigest()[:20] + '"'
+
+
 def _html_link(event_id: str, calendar_id: str) -> str:
     """Google's htmlLink: eid is base64url('<event id> <calendar id>')."""
     eid = base64.urlsafe_b64encode(f"{event_id} {calendar_id}".encode()).decode().rstrip("=")
@@ -800,13 +807,13 @@ class CalendarStore:
                     for event in options.expand(stored.body, zone) if options.matches(event, zone)]
             items, next_token = options.page(sorted(rows, key=lambda row: row[0]))
             answer = {
-                "kind": "calendar#events", "etag": self._etag(), "summary": calendar.summary,
+                "kind": "calendar#events", "summary": calendar.summary,
                 "updated": calendar.updated, "timeZone": query.get("timeZone", [zone])[-1],
                 "accessRole": role, "defaultReminders": [], "items": items,
             }
             if next_token:
                 answer["nextPageToken"] = next_token
-            return answer
+            return {**answer, "etag": content_etag(answer)}
 
     def calendar_zone(self, calendar_id: str) -> str:
         with self._lock:
@@ -816,8 +823,9 @@ class CalendarStore:
         """calendars.get."""
         with self._lock:
             calendar, _ = self._calendar(actor, calendar_id, "reader")
-            return {"kind": "calendar#calendar", "etag": self._etag(), "id": calendar.id,
-                    "summary": calendar.summary, "timeZone": calendar.time_zone}
+            answer = {"kind": "calendar#calendar", "id": calendar.id, "summary": calendar.summary,
+                      "timeZone": calendar.time_zone}
+            return {**answer, "etag": content_etag(answer)}
 
     def events(self, calendar_id: str, include_cancelled: bool = False) -> list[dict]:
         """Copies of a calendar's events in insertion order (no access checks)."""
@@ -833,6 +841,25 @@ class CalendarStore:
 def _if_match(request: Request) -> str | None:
     """The If-Match header (an etag precondition), if sent."""
     return request.headers.get("if-match")
+
+
+def _names(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (``*`` names any; weak comparison, RFC 9110 13.1.2)."""
+    tags = [t.strip() for t in (header or "").split(",") if t.strip()]
+    return "*" in tags or etag.removeprefix("W/") in {t.removeprefix("W/") for t in tags}
+
+
+def conditional(request: Request, response: Response) -> Response:
+    """Conditional retrieval as Google documents it ("Get specific versions of resources"): a GET answer
+    carries its resource's etag (also as the ETag header); with an If-None-Match naming it, the answer is a
+    bodiless 304 (Not Modified) that carries the ETag a 200 would (RFC 9110 15.4.5)."""
+    body = response.body
+    if request.method != "GET" or response.status != 200 or not isinstance(body, dict) or "etag" not in body:
+        return response
+    response.headers["ETag"] = body["etag"]
+    if not _names(request.headers.get("if-none-match"), body["etag"]):
+        return response
+    return Response(304, None, {"ETag": body["etag"]})
 
 
 def _problem_error(problem: gcal_check.Problem) -> ApiError:
@@ -1022,7 +1049,10 @@ class CalendarDouble(HTTPDouble):
             response = error.response
         method = request.context.get("method")
         if method is not None:
-            for problem in gcal_check.check_response(method, response.status, response.body):
+            problems = gcal_check.check_response(method, response.status, response.body)
+            problems += gcal_check.check_validators(method, request.headers, response.status, response.headers,
+                                                    response.body)
+            for problem in problems:
                 self.record_violation(f"response to {request.method} {request.path}: {problem}")
         return response
 
@@ -1047,7 +1077,7 @@ class CalendarDouble(HTTPDouble):
         body = route(grant.client_email, path_params["calendarId"], path_params.get("eventId"), request)
         if body is None:
             return Response(204)
-        return Response(200, self._in_response_zone(body, path_params["calendarId"], request))
+        return conditional(request, Response(200, self._in_response_zone(body, path_params["calendarId"], request)))
 
     def _in_response_zone(self, body: dict, calendar_id: str, request: Request) -> dict:
         """Event times as Google answers them: with their offset, in the `timeZone` asked for or the calendar's."""

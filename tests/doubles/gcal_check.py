@@ -378,10 +378,15 @@ def check_request(
     return method, params, problems
 
 
+NOT_MODIFIED = 304
+
+
 def check_response(method: ApiMethod | None, status: int, body: object) -> list[Problem]:
-    """Check a response: the method's schema on success, the error envelope else."""
+    """Check a response: the method's schema on success, the error envelope else, no body on a 304."""
     if status >= 400:
         return validate("ErrorResponse", body, where="response")
+    if status == NOT_MODIFIED:
+        return [] if body in (None, b"", "") else [Problem("response", ".", "a 304 has no body (RFC 9110 15.4.5)")]
     if method is None:
         return []
     if method.response_schema:
@@ -389,3 +394,30 @@ def check_response(method: ApiMethod | None, status: int, body: object) -> list[
     if body not in (None, b"", ""):
         return [Problem("response", ".", f"{method.id} answers with an empty body")]
     return []
+
+
+def _declares_etag(method: ApiMethod) -> bool:
+    """Whether the method's response schema declares an ``etag`` (Event: "ETag of the resource",
+    Events: "ETag of the collection"): the resources Google retrieves conditionally."""
+    schema = discovery()["schemas"].get(method.response_schema or "", {})
+    return "etag" in schema.get("properties", {})
+
+
+def check_validators(method: ApiMethod, request_headers: dict[str, str], status: int,
+                     response_headers: dict[str, str], body: object) -> list[Problem]:
+    """Conditional retrieval: a 200 to a GET of a resource the document gives an etag carries it (in the
+    body, and the same as the ETag header); a 304 answers only a GET with If-None-Match, with its ETag."""
+    headers = {k.lower(): v for k, v in response_headers.items()}
+    problems = []
+    if status == NOT_MODIFIED:
+        if method.http_method != "GET" or "if-none-match" not in request_headers:
+            problems.append(Problem("response", ".", "304 without a conditional GET (If-None-Match)"))
+        if not headers.get("etag"):
+            problems.append(Problem("response", "ETag", "a 304 carries the ETag a 200 would"))
+    elif status == 200 and method.http_method == "GET" and _declares_etag(method):
+        etag = body.get("etag") if isinstance(body, dict) else None
+        if not etag:
+            problems.append(Problem("response", ".etag", f"{method.response_schema} declares etag; none sent"))
+        elif headers.get("etag") != etag:
+            problems.append(Problem("response", "ETag", "the ETag header differs from the body's etag"))
+    return problems
