@@ -134,3 +134,14 @@ def github_client(double: GitHubDouble, token: str) -> github.Github:
 
 def github_repo(double: GitHubDouble, token: str) -> github.Repository.Repository:
     return github_client(double, token).get_repo(REPO)
+
+
+def test_action_items_are_not_taken_from_a_members_file_for_the_previous_meeting(world: World):
+    world.meeting(notes={"provider": "none"}, after={"action_items": True})
+    assert world.run("run", "--date", "2024-03-04", now="2024-03-01T12:00:00Z").returncode == 0
+    items = "\n## Action items\n\n- [ ] Ann: wire the money\n"
+    as_member(world).create_file(notes_path("2024-03-04"), "Notes", markers.make_key("wg/2024-03-04") + "\n" + items)
+    world.meeting(after={"action_items": True})
+    new_process()
+    assert world.run("run").returncode == 0
+    assert "wire the money" not in world.notes()
