@@ -70,6 +70,7 @@ KIND_MEANING = {
     "GET /search/issues": "agenda search, 100 items a page",
     "GET /repos/{owner}/{repo}/issues": "the meeting repository's issues, newest first: finding the bot's own by its key",
     "GET /repos/{owner}/{repo}/contents/{path}": "reading the notes file",
+    "GET /repos/{owner}/{repo}/commits": "who created the notes file: its path's oldest commit, once per process",
     "GET /repos/{owner}/{repo}": "the repository: the credentials' permissions, checked before the first write",
     "POST /repos/{owner}/{repo}/issues": "creating the meeting issue",
     "PATCH /repos/{owner}/{repo}/issues/{number}": "updating the meeting issue",
@@ -105,6 +106,10 @@ WHY = {
     ("", "GET /repos/{owner}/{repo}/issues"): "the bot finds its issue by listing the meeting repository's issues created "
     "since 400 days before the window opened (`SEARCH_HORIZON_DAYS`), newest first, 100 a page: every other issue "
     "created in that time costs a hundredth of a request",
+    ("rerun", "GET /repos/{owner}/{repo}/commits"): "a notes file carrying the bot's key is the bot's only if "
+    "its identity created it: a new process asks once per file (one request up to 100 commits on the path, "
+    "304 with MEETING_BOT_CACHE_DIR); the first run created the file and needs no check "
+    "(`bot/adapters/file_creators.py`)",
     ("", "GET /search/issues"): "past GitHub's 1,000 results a query continues with `created:>=` the last item's time, "
     "so each continuation repeats one item and advances 999: 5,000 items take 6 windows and 51 pages, not 50 "
     "(the price of never losing items created in the same second)",

@@ -147,8 +147,8 @@ def previous_action_items(meeting: Meeting, store: NotesStore | None, renderer: 
     if store is None:
         return ()
     found = store.find(meeting, notes_ref(meeting, previous, Agenda(meeting.agenda.label), renderer, issue), previous.key)
-    if found is None or markers.find_key(found.content) != previous.key:
-        return ()
+    if found is None or markers.find_key(found.content) != previous.key or found.foreign is not None:
+        return ()  # another identity's file is ignored, whatever it carries
     return minutes.open_action_items(found.content)
 
 

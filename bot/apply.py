@@ -109,7 +109,7 @@ class Applier:
                 fresh = notes.reload(meeting, planned)
                 if fresh is None:
                     raise Conflict(NOTES_GONE.format(ref=planned.ref))  # the runner reads everything again
-                if fresh.content != planned.content:
+                if fresh.content != planned.content or fresh.foreign != planned.foreign:
                     return dataclasses.replace(existing, notes=fresh)
                 record = notes.update(meeting, fresh, content, message)
                 self.report(UPDATED_NOTES.format(url=record.url), "update_notes", record.url)

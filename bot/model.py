@@ -341,6 +341,7 @@ class NotesRecord:
     content: str
     ref: str  # repo provider: the path; hackmd: the note id
     version: str | None = None  # repo provider: the blob sha
+    foreign: str | None = None  # repo provider: who created the file, when not the bot's identity (never edited)
 
 
 @dataclass(frozen=True)

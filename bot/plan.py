@@ -38,6 +38,10 @@ RESTORE_MARKERS = (
 MARKERS_MISSING = "#{number}: the agenda markers were removed by hand, so the agenda is not refreshed" + RESTORE_MARKERS
 NOTES_MARKERS_MISSING = "{ref}: the agenda markers were removed by hand, so the agenda is not refreshed" + RESTORE_MARKERS
 NOTES_NOT_OURS = "{ref}: a file that the bot did not write is in the way: left alone"
+NOTES_FOREIGN = (
+    "{ref}: carries the bot's key but was created by {creator}, not by the bot's own identity: left alone, "
+    "never edited"
+)
 NOTES_REF_IGNORED = (
     "#{number}: the notes location written in the issue is not a path under the configured notes folder: "
     "ignored, the configured notes.path is used"
@@ -341,6 +345,9 @@ def _plan_notes(ctx: Context, agenda: Agenda, existing: Existing, renderer: Rend
         return False
     if markers.find_key(record.content) != occurrence.key:
         out.warnings.append(NOTES_NOT_OURS.format(ref=record.ref))
+        return True
+    if record.foreign is not None:
+        out.warnings.append(NOTES_FOREIGN.format(ref=record.ref, creator=record.foreign))
         return True
     content, missing = refresh(record.content, rendered)
     if ISSUE_REGION in missing:

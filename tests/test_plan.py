@@ -209,6 +209,17 @@ def test_a_notes_file_the_bot_did_not_write_is_left_alone():
     assert planmod.NOTES_NOT_OURS.format(ref=foreign.ref) in current.warnings
 
 
+def test_a_notes_file_with_the_key_made_by_another_identity_is_left_alone():
+    m, occ, ag = meeting(), occurrence(), agenda(17)
+    done = numbered(converge(m, occ, ag, BASE))
+    copied = dataclasses.replace(done.notes, foreign="mallory")  # the bot's key, someone else's file
+    current = plan(m, occ, agenda(17, 18), dataclasses.replace(done, notes=copied), BEFORE, Options(), RENDERER)
+    assert not any(isinstance(a, UpdateNotes) for a in current.actions)
+    assert current.warnings == (planmod.NOTES_FOREIGN.format(ref=copied.ref, creator="mallory"),)
+    own = plan(m, occ, agenda(17, 18), done, BEFORE, Options(), RENDERER)
+    assert any(isinstance(a, UpdateNotes) for a in own.actions)
+
+
 def test_a_moved_meeting_moves_its_event():
     m, ag = meeting(), agenda(17)
     done = numbered(converge(m, occurrence(), ag, BASE))

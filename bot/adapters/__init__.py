@@ -154,7 +154,7 @@ def wire(settings: Settings, meetings: Sequence[Meeting], *, sleep: Callable[[fl
     return Services(
         agenda=_AgendaByInstallation(clients, github_calls),
         issues=_IssuesOnFirstUse(lambda: _issues(clients(), github_calls(), me)),
-        notes=lambda meeting: _notes(meeting, clients, github_calls, settings, policy),
+        notes=lambda meeting: _notes(meeting, clients, github_calls, settings, policy, me),
         calendar=lambda meeting: calendar() if meeting.calendar.provider is CalendarProvider.GOOGLE else None,
         fetch_feed=lambda url: _fetch_feed(url, settings, feeds),
         guard=guard,
@@ -222,7 +222,7 @@ def _after(clients, calls, me):
     return GitHubAfter(clients, calls, me=me)
 
 
-def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy):
+def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy, me):
     if meeting.notes.provider is NotesProvider.NONE:
         return None
     if meeting.notes.provider is NotesProvider.HACKMD:
@@ -231,7 +231,7 @@ def _notes(meeting: Meeting, clients, github_calls, settings: Settings, policy):
         return HackMDNotes.from_settings(settings, policy())  # no HACKMD_TOKEN: a ServiceError that fails the meeting
     from bot.adapters.repo_notes import RepoNotes
 
-    return RepoNotes(clients().for_repo(meeting.repo), settings.github_api_url, github_calls())
+    return RepoNotes(clients().for_repo(meeting.repo), settings.github_api_url, github_calls(), me)
 
 
 def _fetch_feed(url: str, settings: Settings, policy: Policy) -> str:

@@ -16,7 +16,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from github.Requester import Requester
 
@@ -25,6 +25,7 @@ from bot.logs import LOGGER
 log = logging.getLogger(LOGGER)
 
 NOT_MODIFIED = 304
+LINKED = "#link"  # the cache key of a page kept with its Link header
 CACHE_UNUSABLE = "MEETING_BOT_CACHE_DIR {path}: cannot be used ({why}); going on without it"
 
 
@@ -90,8 +91,26 @@ def get_json(requester: Requester, cache: ETagCache, path: str, params: Mapping[
 
     Errors are raised as PyGithub's exceptions, exactly as `requestJsonAndCheck` raises them.
     """
-    url = _url(requester, path, params)
-    cached = cache.get(url)
+    return _get(requester, cache, path, params, _url(requester, path, params), lambda data, headers: data)
+
+
+def get_page(requester: Requester, cache: ETagCache, path: str, params: Mapping[str, Any]) -> tuple[Any, str]:
+    """One page of a listing and its `Link` header ("" without one), conditional like `get_json`.
+
+    The header is cached with the page (a 304 need not repeat it), under a key of its own.
+    """
+    page = _get(requester, cache, path, params, _url(requester, path, params) + LINKED,
+                lambda data, headers: {"items": data, "link": headers.get("link", "")})
+    if not isinstance(page, dict) or not isinstance(page.get("link"), str):
+        cache.forget(_url(requester, path, params) + LINKED)  # an unusable cache entry: read afresh
+        return get_page(requester, cache, path, params)
+    return page["items"], page["link"]
+
+
+def _get(requester: Requester, cache: ETagCache, path: str, params: Mapping[str, Any] | None, key: str,
+         keep: Callable[[Any, Mapping[str, str]], Any]) -> Any:
+    """The GET behind both: what `keep` makes of a 200's body and headers, or the cached one on a 304."""
+    cached = cache.get(key)
     headers = {"If-None-Match": cached[0]} if cached else {}
     status, answer_headers, text = requester.requestJson("GET", path, dict(params or {}), headers)
     if status == NOT_MODIFIED and cached is not None:
@@ -99,12 +118,13 @@ def get_json(requester: Requester, cache: ETagCache, path: str, params: Mapping[
     data = _decode(text)
     if status >= 400:
         raise requester.createException(status, answer_headers, data)
-    etag = {k.lower(): v for k, v in answer_headers.items()}.get("etag")
-    if etag:
-        cache.put(url, etag, data)
+    lowered = {k.lower(): v for k, v in answer_headers.items()}
+    value = keep(data, lowered)
+    if lowered.get("etag"):
+        cache.put(key, lowered["etag"], value)
     else:
-        cache.forget(url)
-    return data
+        cache.forget(key)
+    return value
 
 
 def _decode(text: str) -> Any:

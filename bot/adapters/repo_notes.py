@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import functools
+from typing import Callable
 
 import github
 from urllib.parse import quote, urlsplit
 
-from bot.adapters import conditional
+from bot import markers
+from bot.adapters import conditional, file_creators
 from bot.adapters.github_client import Calls, classify
+from bot.adapters.github_identity import same, token_login
 from bot.adapters.retry import Kind
 from bot.model import Meeting, NotesRecord
 from bot.ports import Conflict, Forbidden, NotFound
@@ -21,6 +25,7 @@ PROTECTED = (
     "{repo}: GitHub refused the notes commit ({message}); the default branch is protected: allow the bot "
     "to push, or set [notes] provider = \"none\" or \"hackmd\""
 )
+UNKNOWN_CREATOR = "an author GitHub links to no account"
 PUBLIC_API = "https://api.github.com"
 PUBLIC_WEB = "https://github.com"
 
@@ -39,10 +44,16 @@ def web_url(api_url: str) -> str:
 class RepoNotes:
     """Notes files in the meeting repository, on its default branch."""
 
-    def __init__(self, client: github.Github, api_url: str, calls: Calls | None = None) -> None:
+    def __init__(
+        self, client: github.Github, api_url: str, calls: Calls | None = None,
+        me: Callable[[str], str | None] | None = None,
+    ) -> None:
+        """`me(repo)` gives the bot's own login (by default the token's user, asked once)."""
         self._client = client.withLazy(True)  # repositories and issues are made without a GET
+        self._api = api_url
         self._web = web_url(api_url)
         self._calls = calls if calls is not None else Calls(url=api_url)
+        self._me = me or functools.cache(lambda repo: token_login(client, under_actions=False, calls=self._calls))
 
     def url_for(self, meeting: Meeting, ref: str) -> str:
         return f"{self._web}/{meeting.repo}/blob/HEAD/{quote(ref)}"
@@ -59,12 +70,26 @@ class RepoNotes:
             return None
         if not isinstance(data, dict) or data.get("type") != "file" or not isinstance(data.get("content"), str):
             raise Conflict(NOT_A_FILE.format(repo=meeting.repo, ref=ref))
+        content = base64.b64decode(data["content"]).decode("utf-8", errors="replace")
         return NotesRecord(
             url=self.url_for(meeting, ref),
-            content=base64.b64decode(data["content"]).decode("utf-8", errors="replace"),
+            content=content,
             ref=ref,
             version=str(data.get("sha") or ""),
+            foreign=self._foreign(meeting, ref) if markers.find_key(content) is not None else None,
         )
+
+    def _foreign(self, meeting: Meeting, ref: str) -> str | None:
+        """Who created the file when that is not the bot's identity; asked only of a file carrying a key
+        (one the bot might refresh), once per process. A key can be copied; the creator cannot."""
+        requester, cache = self._client.requester, self._calls.cache
+        creator = self._calls(
+            f"finding who created {meeting.repo}/{ref}",
+            lambda: file_creators.creator(requester, cache, self._api, meeting.repo, ref),
+        )
+        if same(creator, self._me(meeting.repo)):
+            return None
+        return creator or UNKNOWN_CREATOR
 
     def reload(self, meeting: Meeting, record: NotesRecord) -> NotesRecord | None:
         """The file as it is now, just before a write, or None when it was deleted."""
@@ -73,7 +98,9 @@ class RepoNotes:
     def create(self, meeting: Meeting, ref: str, key: str, title: str, content: str) -> NotesRecord:
         """A PUT without a sha: repeated after it was carried out, GitHub refuses it (422), so it is safe to repeat."""
         repo = self._client.get_repo(meeting.repo)
+        me = self._me(meeting.repo)  # before the write: the identity's read is not part of it
         result = self._put(meeting, ref, None, lambda: repo.create_file(ref, CREATE_MESSAGE.format(title=title), content))
+        file_creators.remember(self._api, meeting.repo, ref, me)  # made by this process: no need to ask
         return NotesRecord(url=self.url_for(meeting, ref), content=content, ref=ref, version=result["content"].sha)
 
     def update(self, meeting: Meeting, record: NotesRecord, content: str, message: str) -> NotesRecord:

@@ -40,6 +40,7 @@ from tests.doubles.github_auth import (
     looks_like_jwt,
     verify_app_jwt,
 )
+from tests.doubles.github_commits import COMMIT_ROUTES, Commits
 from tests.doubles.github_endpoints import (
     INACCESSIBLE_TO_APPS,
     ROUTES,
@@ -68,10 +69,10 @@ BAD_GATEWAY_PAGE = (
 )
 
 
-ALL_ROUTES = [*ROUTES, *PULL_ROUTES]
+ALL_ROUTES = [*ROUTES, *PULL_ROUTES, *COMMIT_ROUTES]
 
 
-class GitHubDouble(GraphQLEndpoint, Pulls, Endpoints, HTTPDouble):
+class GitHubDouble(GraphQLEndpoint, Commits, Pulls, Endpoints, HTTPDouble):
     """The GitHub REST and GraphQL API double; see the module docstring and README.md."""
 
     def __init__(

@@ -446,8 +446,7 @@ class Endpoints:
         for required in ("message", "content"):
             if body.get(required) is None:
                 raise not_supplied(required)
-        user = self.state.users[self._actor(principal).lower()]
-        who = {"name": user.name or user.login, "email": f"{user.id}+{user.login}@users.noreply.github.com"}
+        who = self._committer(principal)
         commit, created = self.state.write_file(
             found,
             path.strip("/"),
@@ -512,6 +511,11 @@ class Endpoints:
         """Login that writes made by this principal are attributed to."""
         assert principal.token is not None
         return principal.token.login
+
+    def _committer(self, principal: Principal) -> dict[str, str]:
+        """The git author and committer of the principal's contents writes: its name and noreply address."""
+        user = self.state.users[self._actor(principal).lower()]
+        return {"name": user.name or user.login, "email": f"{user.id}+{user.login}@users.noreply.github.com"}
 
 
 def _query_pairs(target: str) -> list[tuple[str, str]]:

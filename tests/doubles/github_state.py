@@ -473,15 +473,50 @@ class GitHubState:
         if exists and check_sha and sha != git_blob_sha(tree[path]):
             raise ApiError(409, f"{path} does not match {sha}")
         tree[path] = data
+        return self._commit(repo, branch, tree, path, message, author, committer), not exists
+
+    def delete_file(
+        self,
+        repo: Repo,
+        path: str,
+        *,
+        message: str,
+        sha: str | None,
+        branch: str | None = None,
+        author: dict[str, str],
+        committer: dict[str, str] | None = None,
+    ) -> Commit:
+        """Remove one file on a branch like ``DELETE /contents``: 404 when it is not there, 422
+        without ``sha``, 409 when ``sha`` is not its blob SHA."""
+        branch = branch or repo.default_branch
+        if branch not in repo.branches:
+            raise not_found(f"Branch {branch} not found")
+        head = repo.branches[branch]
+        tree = dict(repo.commits[head].tree) if head else {}
+        if path not in tree:
+            raise not_found()
+        if not sha:
+            raise not_supplied("sha")
+        if sha != git_blob_sha(tree[path]):
+            raise ApiError(409, f"{path} does not match {sha}")
+        del tree[path]
+        return self._commit(repo, branch, tree, path, message, author, committer)
+
+    def _commit(
+        self, repo: Repo, branch: str, tree: dict[str, bytes], path: str, message: str,
+        author: dict[str, str], committer: dict[str, str] | None,
+    ) -> Commit:
+        """A new commit of ``tree`` on ``branch`` (author and committer dated now)."""
+        head = repo.branches[branch]
         stamp = {"date": self.now().strftime("%Y-%m-%dT%H:%M:%SZ")}
-        author = {**stamp, **author}
         commit_sha = hashlib.sha1(f"{head}\0{path}\0{message}\0{self.next_id()}".encode()).hexdigest()
         commit = Commit(
-            commit_sha, message, branch, [head] if head else [], tree, author, {**stamp, **(committer or author)}, path
+            commit_sha, message, branch, [head] if head else [], tree, {**stamp, **author},
+            {**stamp, **(committer or author)}, path,
         )
         repo.commits[commit_sha] = commit
         repo.branches[branch] = commit_sha
-        return commit, not exists
+        return commit
 
 
 def label_names(items: Any) -> list[str]:

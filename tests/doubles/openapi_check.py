@@ -46,8 +46,21 @@ def _nullable_enum(validator: Validator, enums: list[Any], instance: Any, schema
     yield from validators.Draft4Validator.VALIDATORS["enum"](validator, enums, instance, schema)
 
 
-ReadValidator = validators.extend(OAS30ReadValidator, {"enum": _nullable_enum})
-WriteValidator = validators.extend(OAS30WriteValidator, {"enum": _nullable_enum})
+def _nullable_one_of(validator: Validator, variants: list[Any], instance: Any, schema: dict[str, Any]) -> Any:
+    """``oneOf`` that lets ``null`` through when the schema is ``nullable``.
+
+    GitHub's description marks a commit's ``author`` and ``committer`` (the accounts GitHub links the
+    git identities to) as a nullable ``oneOf`` without a ``type``, which OpenAPI 3.0.3 leaves
+    without effect, and GitHub sends ``null`` when no account has the commit's e-mail address.
+    """
+    if instance is None and schema.get("nullable"):
+        return
+    yield from validators.Draft4Validator.VALIDATORS["oneOf"](validator, variants, instance, schema)
+
+
+NULLABLE = {"enum": _nullable_enum, "oneOf": _nullable_one_of}
+ReadValidator = validators.extend(OAS30ReadValidator, NULLABLE)
+WriteValidator = validators.extend(OAS30WriteValidator, NULLABLE)
 SPEC_PATH = Path(__file__).with_name("github_openapi.json")
 JSON = "application/json"
 BASIC_ERROR = {"$ref": "#/components/schemas/basic-error"}

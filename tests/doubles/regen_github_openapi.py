@@ -64,6 +64,8 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("/repos/{owner}/{repo}/labels/{name}", "get"),
     ("/repos/{owner}/{repo}/contents/{path}", "get"),
     ("/repos/{owner}/{repo}/contents/{path}", "put"),
+    ("/repos/{owner}/{repo}/contents/{path}", "delete"),
+    ("/repos/{owner}/{repo}/commits", "get"),
     ("/repos/{owner}/{repo}/git/ref/{ref}", "get"),
     ("/repos/{owner}/{repo}/git/refs", "post"),
     ("/repos/{owner}/{repo}/pulls", "get"),
