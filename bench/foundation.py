@@ -1,7 +1,8 @@
 """A foundation's scale: many meetings over many organisations, one GitHub App with an installation on each.
 
 `python -m bench.foundation [--meetings 1000] [--orgs 300] [--items 5]` builds the world once, runs a
-first pass and a re-run with nothing new (one process, all meetings), then a re-run split into
+first pass, a second (whose conditional reads of what the first wrote are answered in full, since
+those writes changed them) and a re-run with nothing new (one process each, all meetings), then a re-run split into
 N = 4 and 16 shards (one process per shard, one after the other, as a matrix would run them side by
 side), and prints a Markdown section: requests, core quota per installation, searches, searches per
 minute, wall time per pass and per shard, peak memory.
@@ -126,7 +127,9 @@ def shards(gh, config, env, workdir, count: int) -> list[Pass]:
 def measure_all(scale: Scale) -> tuple[list[Pass], dict[int, list[Pass]]]:
     with tempfile.TemporaryDirectory(prefix="bench-foundation-") as tmp, foundation(scale, Path(tmp)) as (gh, config, env):
         work = Path(tmp)
-        passes = [run_pass(gh, config, env, work, "first run"), run_pass(gh, config, env, work, "re-run")]
+        passes = [run_pass(gh, config, env, work, "first run"),
+                  run_pass(gh, config, env, work, "second run (reads back what the first wrote)"),
+                  run_pass(gh, config, env, work, "re-run with nothing new")]
         split = {count: shards(gh, config, env, work, count) for count in SHARDS if count > 1}
         return passes, split
 
