@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from typing import Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from bot import after, markers, minutes, occurrences as occ_mod
+from bot import after, lookback, markers, minutes, occurrences as occ_mod
 from bot.after_apply import AfterApplier, DryAfterApplier
 from bot.logs import LOGGER
 from bot.model import Agenda, ArchiveMode, EventRecord, IssueRecord, Meeting, Occurrence
@@ -21,39 +20,10 @@ from bot.render import ARCHIVE_PATH_SETTING, Links, Renderer, build_context
 log = logging.getLogger(LOGGER)
 
 MAX_ROUNDS = 4
-CREATED_EARLY = dt.timedelta(days=1)  # how long before its window an ended occurrence's issue is looked for
 SCHEDULE_DAYS = 400
 ROUNDS_EXCEEDED = "{date}: the after-meeting steps did not settle in {rounds} rounds; the next run goes on"
 
-
-@dataclasses.dataclass(frozen=True)
-class Lookup:
-    """What the issue listing must cover for the after-meeting steps and the cancellations."""
-
-    keys: tuple[str, ...]
-    bounds: Mapping[str, dt.datetime]
-    scan: tuple[str, dt.datetime]
-    since: dt.datetime
-
-
-def ended_occurrences(meeting: Meeting, now: dt.datetime, feeds: occ_mod.Feeds, date: dt.date | None = None,
-                      force: bool = False) -> tuple[Occurrence, ...]:
-    """The ended occurrences whose steps a run takes: those in look-back, or the `--date` one once ended."""
-    if date is not None:
-        chosen = occ_mod.occurrence_on(meeting, date, force=force, feeds=feeds)
-        return (chosen,) if chosen.end <= now else ()
-    span = dt.timedelta(hours=meeting.after.after_hours, days=2) + after.LOOKBACK_MARGIN
-    return tuple(o for o in occ_mod.occurrences(meeting, now - span, now, feeds) if after.in_lookback(meeting, o, now))
-
-
-def lookup(meeting: Meeting, ended: tuple[Occurrence, ...], now: dt.datetime) -> Lookup:
-    """Keys of the ended occurrences, each looked for back to a day before its window; and a scan of
-    the issues made since the longest creation window began, for future occurrences now cancelled."""
-    bounds = {o.key: (o.window_opens - CREATED_EARLY).astimezone(dt.timezone.utc) for o in ended}
-    window = max(slot.create_days_before for slot in meeting.slots) + 1
-    scan_since = (now - dt.timedelta(days=window)).astimezone(dt.timezone.utc)
-    since = min([scan_since, *bounds.values()])
-    return Lookup(tuple(bounds), bounds, (meeting.id + "/", scan_since), since)
+Listing = Mapping[str, tuple[IssueRecord, ...]]
 
 
 class AfterStep:
@@ -70,14 +40,18 @@ class AfterStep:
             self.applier = AfterApplier(services.issues, services.after, calendar, say)
 
     def run(self, now: dt.datetime, feeds: occ_mod.Feeds, ended: tuple[Occurrence, ...],
-            found: Mapping[str, tuple[IssueRecord, ...]] | None = None) -> None:
-        """Cancellations first, then each ended occurrence's steps; `found` is a listing already made."""
+            found: Listing | None = None) -> Listing:
+        """Cancellations first, then each ended occurrence's steps; `found` is a listing already made. The
+        listing, which the announcements' cancellations read too (empty when none was due: no request)."""
         if found is None:
-            wanted = lookup(self.meeting, ended, now)
+            if not lookback.listing_due(self.meeting, now, ended, feeds):
+                return {}
+            wanted = lookback.lookup(self.meeting, ended, now)
             found = self.services.issues.find(self.meeting.repo, wanted.keys, wanted.since, wanted.bounds, wanted.scan)
         self._cancel(now, feeds, found)
         for occurrence in ended:
             self._settle(occurrence, survivor(found.get(occurrence.key, ())), now)
+        return found
 
     def _cancel(self, now: dt.datetime, feeds: occ_mod.Feeds, found: Mapping[str, tuple[IssueRecord, ...]]) -> None:
         others = {key: issues for key, issues in found.items() if key.startswith(self.meeting.id + "/")}

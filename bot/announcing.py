@@ -7,9 +7,8 @@ import datetime as dt
 import logging
 import secrets
 from typing import Callable, Mapping, Protocol
-from zoneinfo import ZoneInfo
 
-from bot import announce
+from bot import announce, lookback
 from bot import occurrences as occ_mod
 from bot.announce import Claim, State
 from bot.errors import NoOccurrenceOn, ServiceError
@@ -21,6 +20,8 @@ from bot.preview import DRY_PLACEHOLDER_NUMBER, Entry, Preview  # the number a d
 from bot.render import Context, Links, Renderer, build_context
 
 log = logging.getLogger(LOGGER)
+
+Listing = Mapping[str, tuple[IssueRecord, ...]]
 
 ANNOUNCED = "announced the {kind} of {date} to {target}"
 WOULD_ANNOUNCE = "would announce the {kind} of {date} to {target}: {title}"
@@ -79,16 +80,19 @@ class Announcements:
         for kind in announce.due_kinds(self.meeting, occurrence, self.clock()):
             self._announce(issue, occurrence, kind, ctx)
 
-    def dropped(self, feeds: Mapping[str, str], keep: str | None) -> None:
-        """Cancellations: the bot's issues of future dates no longer on the schedule, once announced."""
+    def dropped(self, feeds: Mapping[str, str], keep: str | None, listed: Listing | None = None) -> None:
+        """Cancellations: the bot's issues of future dates no longer on the schedule, once announced. `listed`:
+        the pass's issue listing, which covers the meeting's issues of the horizon (else it is read here)."""
         if AnnounceKind.CANCELLED not in self.meeting.announce.on:
             return
         now = self.clock()
-        keys = self._unscheduled(now, feeds, keep)
+        keys = lookback.free_days(self.meeting, now, feeds, keep)
         if not keys:
             return  # every day ahead has its meeting: nothing can have been dropped
-        since = (now - self._horizon()).astimezone(dt.timezone.utc)
-        for key, issues in sorted(self.services.issues.find(self.meeting.repo, keys, since).items()):
+        if listed is None:
+            since = (now - lookback.horizon(self.meeting)).astimezone(dt.timezone.utc)
+            listed = self.services.issues.find(self.meeting.repo, keys, since)
+        for key, issues in sorted((key, listed.get(key, ())) for key in keys):
             issue = survivor(issues)
             occurrence = self._dropped(key, feeds) if issue is not None else None
             if issue is None or occurrence is None or now >= occurrence.start:
@@ -97,18 +101,6 @@ class Announcements:
             title = self.renderer.title(self.meeting, occurrence)
             ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), title)
             self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
-
-    def _horizon(self) -> dt.timedelta:
-        """How far ahead an issue can exist: the widest creation window, and a day."""
-        return dt.timedelta(days=max(slot.create_days_before for slot in self.meeting.slots) + 1)
-
-    def _unscheduled(self, now: dt.datetime, feeds: Mapping[str, str], keep: str | None) -> tuple[str, ...]:
-        """The keys of the coming days that have no occurrence (any of them may have had one)."""
-        horizon = self._horizon()
-        scheduled = {o.key for o in occ_mod.occurrences(self.meeting, now, now + 2 * horizon, feeds)} | {keep}
-        today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
-        days = (today + dt.timedelta(days=n) for n in range(horizon.days + 1))
-        return tuple(key for key in (f"{self.meeting.id}/{day.isoformat()}" for day in days) if key not in scheduled)
 
     def failure(self) -> ServiceError | None:
         """The first failure of the pass (each was logged as it happened), or None."""
