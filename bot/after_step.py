@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Callable, Mapping
@@ -63,12 +64,16 @@ class AfterStep:
         for action in after.plan_cancelled(self.meeting, others, scheduled, today):
             self.applier.cancel(self.meeting, action)
 
-    def cancel_empty(self, occurrence: Occurrence, issue: IssueRecord | None, events: tuple[EventRecord, ...], empty: bool, force: bool) -> bool:
-        """skip_if_empty and an agenda that emptied: the issue closed as not planned, the event cancelled."""
+    def cancel_empty(self, occurrence: Occurrence, issue: IssueRecord | None, events: tuple[EventRecord, ...],
+                     empty: bool, force: bool) -> IssueRecord | None:
+        """skip_if_empty and an agenda that emptied: the issue closed as not planned, the event cancelled;
+        the issue as that left it (None when nothing was cancelled)."""
         actions = after.plan_cancel_empty(self.meeting, occurrence, issue, events, empty, force)
         for action in actions:
             self.applier.cancel(self.meeting, action)
-        return bool(actions)
+        if not actions or issue is None:
+            return None
+        return dataclasses.replace(issue, state="closed", state_reason=after.NOT_PLANNED)
 
     def _settle(self, occurrence: Occurrence, issue: IssueRecord | None, now: dt.datetime) -> None:
         """Plan and apply until nothing is left, reading again after a write lost a race."""

@@ -13,6 +13,7 @@ from bot import occurrences as occ_mod
 from bot.announce import Claim, State
 from bot.errors import NoOccurrenceOn, ServiceError
 from bot.logs import LOGGER
+from bot.after import NOT_PLANNED
 from bot.model import Agenda, AnnounceKind, IssueRecord, Meeting, Occurrence
 from bot.plan import Existing, links, survivor
 from bot.ports import Announcer, Comments, Services
@@ -72,6 +73,8 @@ class Announcements:
     def occurrence(self, occurrence: Occurrence, agenda: Agenda, existing: Existing) -> None:
         """The kinds the occurrence's time calls for (created, reminder), with the agenda as it is now."""
         issue = survivor(existing.issues)
+        if issue is not None and issue.state == "closed" and issue.state_reason == NOT_PLANNED:
+            self._cancelled(issue, occurrence)  # skip_if_empty (or a person) cancelled it: once, to those told
         if issue is None or issue.state != "open":
             return
         lnk = links(self.meeting, occurrence, existing, issue)
@@ -97,10 +100,13 @@ class Announcements:
             occurrence = self._dropped(key, feeds) if issue is not None else None
             if issue is None or occurrence is None or now >= occurrence.start:
                 continue
-            empty = Agenda(self.meeting.agenda.label)
-            title = self.renderer.title(self.meeting, occurrence)
-            ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), title)
-            self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
+            self._cancelled(issue, occurrence)
+
+    def _cancelled(self, issue: IssueRecord, occurrence: Occurrence) -> None:
+        empty = Agenda(self.meeting.agenda.label)
+        title = self.renderer.title(self.meeting, occurrence)
+        ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), title)
+        self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
 
     def failure(self) -> ServiceError | None:
         """The first failure of the pass (each was logged as it happened), or None."""

@@ -121,9 +121,12 @@ def _meeting_pass(meeting: Meeting, run: Pass, tell: Tell) -> Existing | None:
     ports = bind(meeting, run.services)
     found = read(turn, ports, collect(turn, ports, say.warn))
     _debug_found(meeting, found.existing)
-    if step.cancel_empty(occurrence, survivor(found.existing.issues), found.existing.events, found.agenda.empty,
-                         run.request.force):
+    closed = step.cancel_empty(occurrence, survivor(found.existing.issues), found.existing.events,
+                               found.agenda.empty, run.request.force)
+    if closed is not None:  # the empty agenda cancelled it: the ended ones' steps, then the announcement
         step.run(now, feeds, turn.ended, found=found.listed)
+        cancelled = Current(occurrence, found.agenda, dataclasses.replace(found.existing, issues=(closed,)))
+        _raise(announce(meeting, feeds, run, tell, cancelled, found.listed))
         return found.existing
     writer = _BeforeStart(writer_for(turn, ports, found, run, tell), run.clock, occurrence)
     with run.services.guard.checking(writer.check):  # the adapters check again right before each write request

@@ -16,7 +16,7 @@ from tests.announce_targets import (
     HOOK_PASSWORD, MAIL_PASSWORD, Mailbox, Webhook, mailbox, webhook,  # noqa: F401 (the fixtures)
 )
 from tests.doubles.github import DEFAULT_TOKEN
-from tests.e2e import DATE, NAME, NOW, REPO, World, world  # noqa: F401 (the fixture)
+from tests.e2e import DATE, LABEL, NAME, NOW, OTHER, REPO, World, world  # noqa: F401 (the fixture)
 
 REMINDING = "2024-03-10T16:00:00Z"  # inside the last 24 hours before DATE's 15:00 UTC start
 LATER_REMINDING = "2024-03-11T09:00:00Z"
@@ -195,3 +195,27 @@ def test_what_each_kind_costs_in_requests(announcing):
     assert _ledger_requests(announcing, before) == [
         ("GET", "comments"), ("POST", "comments"), ("GET", "comments"),
         ("GET", "comments"), ("POST", "comments"), ("GET", "comments"), ("PATCH", "comments")]
+
+
+
+def test_an_empty_agenda_cancellation_is_announced_once_to_each_target_told(announcing, mailbox, webhook):
+    announcing.meeting(announce={"targets": ["mail", "hook"]},
+                       agenda={"label": LABEL, "orgs": ["acme"], "skip_if_empty": True})
+    assert announcing.run("run").returncode == 0
+    (topic,) = [i["number"] for i in announcing.github.issues(OTHER)]
+    announcing.github.unlabel(OTHER, topic, LABEL)
+    webhook.failing = True
+
+    emptied = announcing.run("run", now=REMINDING)
+
+    assert emptied.returncode == 1  # the hook's send failed: tried again on the next run
+    assert announcing.issue()["state_reason"] == "not_planned"
+    cancelled = [_title(AnnounceKind.CREATED), _title(AnnounceKind.CANCELLED)]
+    assert _kinds(mailbox, webhook) == (cancelled, [_title(AnnounceKind.CREATED)])
+    webhook.failing = False
+    assert announcing.run("run", now=REMINDING).returncode == 0
+    assert _kinds(mailbox, webhook) == (cancelled, cancelled)
+    assert "there is no meeting on" in webhook.posts[-1]["message"]
+    writes = len(announcing.github.writes())
+    assert announcing.run("run", now=LATER_REMINDING).returncode == 0
+    assert _kinds(mailbox, webhook) == (cancelled, cancelled) and len(announcing.github.writes()) == writes
