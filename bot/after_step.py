@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
 from bot import after, lookback, markers, minutes, occurrences as occ_mod
@@ -13,7 +13,7 @@ from bot.after_apply import AfterApplier, DryAfterApplier
 from bot.logs import LOGGER
 from bot.model import Agenda, ArchiveMode, EventRecord, IssueRecord, Meeting, Occurrence
 from bot.plan import notes_ref, survivor
-from bot.errors import Conflict
+from bot.errors import Conflict, ServiceError
 from bot.ports import NotesStore, Services
 from bot.preview import Preview
 from bot.render import ARCHIVE_PATH_SETTING, Links, Renderer, build_context
@@ -27,13 +27,24 @@ ROUNDS_EXCEEDED = "{date}: the after-meeting steps did not settle in {rounds} ro
 Listing = Mapping[str, tuple[IssueRecord, ...]]
 
 
+class MinutesSender(Protocol):
+    """The announce step as this one uses it (bot.announcing.Announcements)."""
+
+    def minutes(self, occurrence: Occurrence, issue: IssueRecord, url: str) -> bool: ...
+
+    def failure(self) -> ServiceError | None: ...
+
+
 class AfterStep:
     """The after-meeting steps and cancellations of one meeting in one pass."""
 
     def __init__(self, meeting: Meeting, services: Services, renderer: Renderer, say: Callable[..., None],
-                 preview: Preview | None = None) -> None:
-        """`preview`: a dry run's plan, which gets the actions instead of the services."""
+                 preview: Preview | None = None, sender: MinutesSender | None = None,
+                 fail: Callable[[ServiceError], None] | None = None) -> None:
+        """`preview`: a dry run's plan, which gets the actions instead of the services; `sender` announces
+        the minutes, and a failed send is told to `fail` at the end of the step."""
         self.meeting, self.services, self.renderer, self.say = meeting, services, renderer, say
+        self.sender, self.fail = sender, fail
         calendar = lambda: services.calendar(meeting)  # noqa: E731 - built only when an event is cancelled
         if preview is not None:
             self.applier: AfterApplier | DryAfterApplier = DryAfterApplier(preview)
@@ -52,6 +63,9 @@ class AfterStep:
         self._cancel(now, feeds, found)
         for occurrence in ended:
             self._settle(occurrence, survivor(found.get(occurrence.key, ())), now)
+        failure = self.sender.failure() if self.sender is not None else None
+        if failure is not None and self.fail is not None:
+            self.fail(failure)
         return found
 
     def _cancel(self, now: dt.datetime, feeds: occ_mod.Feeds, found: Mapping[str, tuple[IssueRecord, ...]]) -> None:
@@ -86,6 +100,7 @@ class AfterStep:
                     said.add(notice)
                     self.say(notice)
             if not current.actions:
+                self._announce_minutes(ended, now)
                 return
             try:
                 for action in current.actions:
@@ -96,9 +111,20 @@ class AfterStep:
                 ended = self.read(occurrence, self.services.issues.get(self.meeting.repo, number), now)
         log.warning("%s: %s", self.meeting.id, ROUNDS_EXCEEDED.format(date=occurrence.date, rounds=MAX_ROUNDS))
 
+    def _announce_minutes(self, ended: after.Ended, now: dt.datetime) -> None:
+        """The steps are done: the minutes' link to every target once, then recorded (nothing read again)."""
+        url = lookback.minutes_due(self.meeting, ended, now)
+        if url is None or self.sender is None or ended.issue is None:
+            return
+        if self.sender.minutes(ended.occurrence, ended.issue, url):
+            steps = after.RecordSteps(self.meeting.repo, ended.issue.number, frozenset({after.ANNOUNCED}))
+            self.applier.apply(self.meeting, steps, ended)
+
     def read(self, occurrence: Occurrence, issue: IssueRecord | None, now: dt.datetime) -> after.Ended:
         """The ended occurrence's issue, and what its next steps need: the final note, the archive."""
         need = after.needs(self.meeting, issue, occurrence, now)
+        if self.sender is not None and lookback.minutes_pending(self.meeting, occurrence, issue, now):
+            need.add("archive")  # the link the announcement gives
         if issue is None:
             return after.Ended(occurrence, None)
         title = self.renderer.title(self.meeting, occurrence)  # from the template: the issue's title is editable

@@ -8,12 +8,11 @@ import logging
 import secrets
 from typing import Callable, Mapping, Protocol
 
-from bot import announce, lookback
+from bot import after, announce, lookback
 from bot import occurrences as occ_mod
 from bot.announce import Claim, State
 from bot.errors import NoOccurrenceOn, ServiceError
 from bot.logs import LOGGER
-from bot.after import NOT_PLANNED
 from bot.model import Agenda, AnnounceKind, IssueRecord, Meeting, Occurrence
 from bot.plan import Existing, links, survivor
 from bot.ports import Announcer, Comments, Services
@@ -73,7 +72,7 @@ class Announcements:
     def occurrence(self, occurrence: Occurrence, agenda: Agenda, existing: Existing) -> None:
         """The kinds the occurrence's time calls for (created, reminder), with the agenda as it is now."""
         issue = survivor(existing.issues)
-        if issue is not None and issue.state == "closed" and issue.state_reason == NOT_PLANNED:
+        if issue is not None and issue.state == "closed" and issue.state_reason == after.NOT_PLANNED:
             self._cancelled(issue, occurrence)  # skip_if_empty (or a person) cancelled it: once, to those told
         if issue is None or issue.state != "open":
             return
@@ -101,6 +100,21 @@ class Announcements:
             if issue is None or occurrence is None or now >= occurrence.start:
                 continue
             self._cancelled(issue, occurrence)
+
+    def minutes(self, occurrence: Occurrence, issue: IssueRecord, url: str) -> bool:
+        """The minutes' link (the after-meeting steps are done), once to each target; True once every target
+        holds it (sent now or before, or claimed by another run), so the step can be recorded as done."""
+        title = self.renderer.title(self.meeting, occurrence)
+        ctx = build_context(self.meeting, occurrence, Agenda(self.meeting.agenda.label), Links(issue.url, url), title)
+        failed = len(self.failures)
+        self._announce(issue, occurrence, AnnounceKind.MINUTES, ctx)
+        return not self.dry_run and len(self.failures) == failed
+
+    def _deadline(self, occurrence: Occurrence, kind: AnnounceKind) -> dt.datetime:
+        """Nothing is sent once its moment has passed: the start, or for the minutes the look-back's end."""
+        if kind is AnnounceKind.MINUTES:
+            return after.moment(self.meeting, occurrence) + after.LOOKBACK_MARGIN
+        return occurrence.start
 
     def _cancelled(self, issue: IssueRecord, occurrence: Occurrence) -> None:
         empty = Agenda(self.meeting.agenda.label)
@@ -143,7 +157,7 @@ class Announcements:
                 self.preview.add(Entry(line, new_text=body))
             return
         targets = tuple(t for t in targets if self._usable(t))
-        if targets and self.clock() < occurrence.start:
+        if targets and self.clock() < self._deadline(occurrence, kind):
             claim = Claim(occurrence.key, kind, self.run, {t: State.CLAIMED for t in targets}, occurrence.extra)
             self._claim_and_send(issue, occurrence, claim, title, body)
 
@@ -177,7 +191,7 @@ class Announcements:
         comments.edit(repo, issue.number, comment.id, announce.claim_body(dataclasses.replace(claim, states=states)))
 
     def _send(self, occurrence: Occurrence, kind: AnnounceKind, target: str, title: str, body: str) -> State:
-        if self.clock() >= occurrence.start:  # started during the run: never a late reminder
+        if self.clock() >= self._deadline(occurrence, kind):  # started during the run: never a late reminder
             return State.FAILED
         try:
             self.announcer.send(target, title, body)

@@ -7,8 +7,8 @@ import datetime as dt
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from bot import after, occurrences as occ_mod
-from bot.model import AnnounceKind, Meeting, Occurrence
+from bot import after, markers, occurrences as occ_mod
+from bot.model import AnnounceKind, IssueRecord, Meeting, Occurrence
 
 CREATED_EARLY = dt.timedelta(days=1)  # how long before its window an ended occurrence's issue is looked for
 
@@ -73,3 +73,20 @@ def listing_due(meeting: Meeting, now: dt.datetime, ended: tuple[Occurrence, ...
     """Whether a pass that prepares no meeting must read the issue listing: an ended occurrence in look-back
     with a step to take, or a coming day that may have lost its occurrence (a cancellation to close)."""
     return bool(ended and has_steps(meeting)) or bool(free_days(meeting, now, feeds))
+
+
+def minutes_pending(meeting: Meeting, occurrence: Occurrence, issue: IssueRecord | None, now: dt.datetime) -> bool:
+    """Whether the `minutes` announcement may still go out: after the moment, before the look-back ends,
+    not yet recorded as sent to every target, and the occurrence not cancelled."""
+    if not announces_minutes(meeting) or issue is None or not issue.trusted or issue.state_reason == after.NOT_PLANNED:
+        return False
+    due = after.moment(meeting, occurrence)
+    return due <= now < due + after.LOOKBACK_MARGIN and after.ANNOUNCED not in markers.find_status(issue.body)
+
+
+def minutes_due(meeting: Meeting, ended: after.Ended, now: dt.datetime) -> str | None:
+    """The link the `minutes` announcement carries, once the steps of the moment are done (the caller asks
+    when the plan is empty); None when it is not due, or there is no link."""
+    if not minutes_pending(meeting, ended.occurrence, ended.issue, now):
+        return None
+    return after.minutes_url(ended)

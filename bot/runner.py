@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
-from bot.after_step import AfterStep
+from bot import lookback
+from bot.after_step import AfterStep, MinutesSender
 from bot.lookback import ended_occurrences
 from bot.apply import Applier
 from bot.errors import BotError, Conflict, ServiceError, StartedMeanwhile, one_line, unexpected
@@ -107,7 +108,8 @@ def _meeting_pass(meeting: Meeting, run: Pass, tell: Tell) -> Existing | None:
     say = tell.say
     now, feeds = run.clock(), fetch_feeds(meeting, run.services)
     occurrence = choose(meeting, run.request, now, feeds, say)
-    step = AfterStep(meeting, run.services, run.renderer, say, tell.preview if run.request.dry_run else None)
+    step = AfterStep(meeting, run.services, run.renderer, say, tell.preview if run.request.dry_run else None,
+                     minutes_sender(meeting, run, tell), lambda exc: say.fail(one_line(exc), exc))
     if occurrence is not None:
         say.occurrence = occurrence.key
         log.debug(DEBUG_SELECTED, meeting.id, occurrence.key, _when(occurrence.start), _when(occurrence.window_opens))
@@ -229,6 +231,15 @@ def announce(
         step.occurrence(current.occurrence, current.agenda, current.existing)
     step.dropped(feeds, keep=current.occurrence.key if current is not None else None, listed=listed)
     return step.failure()
+
+
+def minutes_sender(meeting: Meeting, run: Pass, tell: Tell) -> MinutesSender | None:
+    """What announces the minutes once the after-meeting steps are done, for a meeting that announces them."""
+    if not lookback.announces_minutes(meeting):
+        return None
+    from bot.announcing import Announcements
+
+    return Announcements(meeting, run, tell.say, tell.preview)
 
 
 def _raise(failure: BotError | None) -> None:

@@ -219,3 +219,32 @@ def test_an_empty_agenda_cancellation_is_announced_once_to_each_target_told(anno
     writes = len(announcing.github.writes())
     assert announcing.run("run", now=LATER_REMINDING).returncode == 0
     assert _kinds(mailbox, webhook) == (cancelled, cancelled) and len(announcing.github.writes()) == writes
+
+
+def test_the_minutes_go_out_once_with_the_link_the_close_gave(announcing, mailbox, webhook):
+    from bot import after, markers
+    from bot.adapters.repo_notes import web_url
+    from tests.e2e import notes_path
+
+    due, later = "2024-03-12T17:00:00Z", "2024-03-13T09:00:00Z"  # 25 hours after DATE's end, and later
+    assert announcing.run("run").returncode == 0
+    assert announcing.run("run", now="2024-03-11T18:00:00Z").returncode == 0  # ended, after_hours not passed
+    assert _title(AnnounceKind.MINUTES) not in webhook.titles()
+    webhook.failing = True
+
+    closed = announcing.run("run", now=due)
+
+    assert closed.returncode == 1 and announcing.issue()["state"] == "closed"  # the hook failed: next run
+    link = f"{web_url(announcing.github.url)}/{REPO}/blob/HEAD/{notes_path()}"
+    closing = [c["body"] for c in announcing.github.comments(REPO, 1) if after.COMMENT_MARKER.format(kind=after.MINUTES_KIND) in c["body"]]
+    assert any(link in body for body in closing)
+    webhook.failing = False
+    assert announcing.run("run", now=later).returncode == 0
+    for titles in _kinds(mailbox, webhook):
+        assert titles.count(_title(AnnounceKind.MINUTES)) == 1
+    (message,) = [p["message"] for p in webhook.posts if p["title"] == _title(AnnounceKind.MINUTES)]
+    assert link in message
+    assert after.ANNOUNCED in markers.find_status(announcing.issue()["body"])
+    announcing.github.reset_log()
+    assert announcing.run("run", now=later).returncode == 0
+    assert announcing.github.writes() == [] and announcing.github.count("GET", r"/issues/1/comments") == 0
