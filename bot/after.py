@@ -14,6 +14,7 @@ from bot.plan import CancelEvent, survivor
 
 LOOKBACK_MARGIN = dt.timedelta(days=8)  # how long past its moment a step is still taken (a weekly cron)
 ARCHIVED = "archived"
+ANNOUNCED = "announced"  # the minutes were announced to every target
 LABELS = "labels"
 REFUSED = "refused={repo}"
 REOPENED = "reopened"
@@ -188,7 +189,7 @@ def plan_after(meeting: Meeting, ended: Ended, now: dt.datetime, tag: str = "") 
     if issue.state == "open" and issue.state_reason == REOPENED:
         notices.append(REOPENED_LEFT.format(number=issue.number))
     elif _closable(meeting, issue):
-        comment = _minutes_comment(occurrence, _minutes_url(ended))
+        comment = _minutes_comment(occurrence, minutes_url(ended))
         actions.append(CloseMeeting(meeting.repo, issue.number, comment, MINUTES_KIND, COMPLETED))
     return Plan(tuple(actions), tuple(notices))
 
@@ -207,7 +208,8 @@ def _closable(meeting: Meeting, issue: IssueRecord) -> bool:
     return meeting.after.close_issue and issue.state == "open" and issue.state_reason != REOPENED
 
 
-def _minutes_url(ended: Ended) -> str | None:
+def minutes_url(ended: Ended) -> str | None:
+    """The minutes' link: the archive, else the HackMD note, else the notes file."""
     if ended.archive is not None and ended.archive.state in ("open", "merged", "committed"):
         return ended.archive.url
     if ended.note is not None:

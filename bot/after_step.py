@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 from zoneinfo import ZoneInfo
 
-from bot import after, markers, minutes, occurrences as occ_mod
+from bot import after, lookback, markers, minutes, occurrences as occ_mod
 from bot.after_apply import AfterApplier, DryAfterApplier
 from bot.logs import LOGGER
 from bot.model import Agenda, ArchiveMode, EventRecord, IssueRecord, Meeting, Occurrence
 from bot.plan import notes_ref, survivor
-from bot.errors import Conflict
+from bot.errors import Conflict, ServiceError
 from bot.ports import NotesStore, Services
 from bot.preview import Preview
 from bot.render import ARCHIVE_PATH_SETTING, Links, Renderer, build_context
@@ -21,48 +21,30 @@ from bot.render import ARCHIVE_PATH_SETTING, Links, Renderer, build_context
 log = logging.getLogger(LOGGER)
 
 MAX_ROUNDS = 4
-CREATED_EARLY = dt.timedelta(days=1)  # how long before its window an ended occurrence's issue is looked for
 SCHEDULE_DAYS = 400
 ROUNDS_EXCEEDED = "{date}: the after-meeting steps did not settle in {rounds} rounds; the next run goes on"
 
-
-@dataclasses.dataclass(frozen=True)
-class Lookup:
-    """What the issue listing must cover for the after-meeting steps and the cancellations."""
-
-    keys: tuple[str, ...]
-    bounds: Mapping[str, dt.datetime]
-    scan: tuple[str, dt.datetime]
-    since: dt.datetime
+Listing = Mapping[str, tuple[IssueRecord, ...]]
 
 
-def ended_occurrences(meeting: Meeting, now: dt.datetime, feeds: occ_mod.Feeds, date: dt.date | None = None,
-                      force: bool = False) -> tuple[Occurrence, ...]:
-    """The ended occurrences whose steps a run takes: those in look-back, or the `--date` one once ended."""
-    if date is not None:
-        chosen = occ_mod.occurrence_on(meeting, date, force=force, feeds=feeds)
-        return (chosen,) if chosen.end <= now else ()
-    span = dt.timedelta(hours=meeting.after.after_hours, days=2) + after.LOOKBACK_MARGIN
-    return tuple(o for o in occ_mod.occurrences(meeting, now - span, now, feeds) if after.in_lookback(meeting, o, now))
+class MinutesSender(Protocol):
+    """The announce step as this one uses it (bot.announcing.Announcements)."""
 
+    def minutes(self, occurrence: Occurrence, issue: IssueRecord, url: str) -> bool: ...
 
-def lookup(meeting: Meeting, ended: tuple[Occurrence, ...], now: dt.datetime) -> Lookup:
-    """Keys of the ended occurrences, each looked for back to a day before its window; and a scan of
-    the issues made since the longest creation window began, for future occurrences now cancelled."""
-    bounds = {o.key: (o.window_opens - CREATED_EARLY).astimezone(dt.timezone.utc) for o in ended}
-    window = max(slot.create_days_before for slot in meeting.slots) + 1
-    scan_since = (now - dt.timedelta(days=window)).astimezone(dt.timezone.utc)
-    since = min([scan_since, *bounds.values()])
-    return Lookup(tuple(bounds), bounds, (meeting.id + "/", scan_since), since)
+    def failure(self) -> ServiceError | None: ...
 
 
 class AfterStep:
     """The after-meeting steps and cancellations of one meeting in one pass."""
 
     def __init__(self, meeting: Meeting, services: Services, renderer: Renderer, say: Callable[..., None],
-                 preview: Preview | None = None) -> None:
-        """`preview`: a dry run's plan, which gets the actions instead of the services."""
+                 preview: Preview | None = None, sender: MinutesSender | None = None,
+                 fail: Callable[[ServiceError], None] | None = None) -> None:
+        """`preview`: a dry run's plan, which gets the actions instead of the services; `sender` announces
+        the minutes, and a failed send is told to `fail` at the end of the step."""
         self.meeting, self.services, self.renderer, self.say = meeting, services, renderer, say
+        self.sender, self.fail = sender, fail
         calendar = lambda: services.calendar(meeting)  # noqa: E731 - built only when an event is cancelled
         if preview is not None:
             self.applier: AfterApplier | DryAfterApplier = DryAfterApplier(preview)
@@ -70,14 +52,21 @@ class AfterStep:
             self.applier = AfterApplier(services.issues, services.after, calendar, say)
 
     def run(self, now: dt.datetime, feeds: occ_mod.Feeds, ended: tuple[Occurrence, ...],
-            found: Mapping[str, tuple[IssueRecord, ...]] | None = None) -> None:
-        """Cancellations first, then each ended occurrence's steps; `found` is a listing already made."""
+            found: Listing | None = None) -> Listing:
+        """Cancellations first, then each ended occurrence's steps; `found` is a listing already made. The
+        listing, which the announcements' cancellations read too (empty when none was due: no request)."""
         if found is None:
-            wanted = lookup(self.meeting, ended, now)
+            if not lookback.listing_due(self.meeting, now, ended, feeds):
+                return {}
+            wanted = lookback.lookup(self.meeting, ended, now)
             found = self.services.issues.find(self.meeting.repo, wanted.keys, wanted.since, wanted.bounds, wanted.scan)
         self._cancel(now, feeds, found)
         for occurrence in ended:
             self._settle(occurrence, survivor(found.get(occurrence.key, ())), now)
+        failure = self.sender.failure() if self.sender is not None else None
+        if failure is not None and self.fail is not None:
+            self.fail(failure)
+        return found
 
     def _cancel(self, now: dt.datetime, feeds: occ_mod.Feeds, found: Mapping[str, tuple[IssueRecord, ...]]) -> None:
         others = {key: issues for key, issues in found.items() if key.startswith(self.meeting.id + "/")}
@@ -89,12 +78,16 @@ class AfterStep:
         for action in after.plan_cancelled(self.meeting, others, scheduled, today):
             self.applier.cancel(self.meeting, action)
 
-    def cancel_empty(self, occurrence: Occurrence, issue: IssueRecord | None, events: tuple[EventRecord, ...], empty: bool, force: bool) -> bool:
-        """skip_if_empty and an agenda that emptied: the issue closed as not planned, the event cancelled."""
+    def cancel_empty(self, occurrence: Occurrence, issue: IssueRecord | None, events: tuple[EventRecord, ...],
+                     empty: bool, force: bool) -> IssueRecord | None:
+        """skip_if_empty and an agenda that emptied: the issue closed as not planned, the event cancelled;
+        the issue as that left it (None when nothing was cancelled)."""
         actions = after.plan_cancel_empty(self.meeting, occurrence, issue, events, empty, force)
         for action in actions:
             self.applier.cancel(self.meeting, action)
-        return bool(actions)
+        if not actions or issue is None:
+            return None
+        return dataclasses.replace(issue, state="closed", state_reason=after.NOT_PLANNED)
 
     def _settle(self, occurrence: Occurrence, issue: IssueRecord | None, now: dt.datetime) -> None:
         """Plan and apply until nothing is left, reading again after a write lost a race."""
@@ -107,6 +100,7 @@ class AfterStep:
                     said.add(notice)
                     self.say(notice)
             if not current.actions:
+                self._announce_minutes(ended, now)
                 return
             try:
                 for action in current.actions:
@@ -117,9 +111,20 @@ class AfterStep:
                 ended = self.read(occurrence, self.services.issues.get(self.meeting.repo, number), now)
         log.warning("%s: %s", self.meeting.id, ROUNDS_EXCEEDED.format(date=occurrence.date, rounds=MAX_ROUNDS))
 
+    def _announce_minutes(self, ended: after.Ended, now: dt.datetime) -> None:
+        """The steps are done: the minutes' link to every target once, then recorded (nothing read again)."""
+        url = lookback.minutes_due(self.meeting, ended, now)
+        if url is None or self.sender is None or ended.issue is None:
+            return
+        if self.sender.minutes(ended.occurrence, ended.issue, url):
+            steps = after.RecordSteps(self.meeting.repo, ended.issue.number, frozenset({after.ANNOUNCED}))
+            self.applier.apply(self.meeting, steps, ended)
+
     def read(self, occurrence: Occurrence, issue: IssueRecord | None, now: dt.datetime) -> after.Ended:
         """The ended occurrence's issue, and what its next steps need: the final note, the archive."""
         need = after.needs(self.meeting, issue, occurrence, now)
+        if self.sender is not None and lookback.minutes_pending(self.meeting, occurrence, issue, now):
+            need.add("archive")  # the link the announcement gives
         if issue is None:
             return after.Ended(occurrence, None)
         title = self.renderer.title(self.meeting, occurrence)  # from the template: the issue's title is editable

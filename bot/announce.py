@@ -32,7 +32,7 @@ TITLES = {
     AnnounceKind.MINUTES: "Minutes: {name}, {date}",
 }
 
-# Kinds sent on their own schedule; `minutes` waits for the after-meeting steps (SPEC section 8).
+# Kinds sent on their own schedule; `minutes` goes out once the after-meeting steps are done (SPEC section 8).
 ANNOUNCING = (AnnounceKind.CREATED, AnnounceKind.REMINDER)
 CANCEL_AFTER = (AnnounceKind.CREATED, AnnounceKind.REMINDER)
 

@@ -7,9 +7,8 @@ import datetime as dt
 import logging
 import secrets
 from typing import Callable, Mapping, Protocol
-from zoneinfo import ZoneInfo
 
-from bot import announce
+from bot import after, announce, lookback
 from bot import occurrences as occ_mod
 from bot.announce import Claim, State
 from bot.errors import NoOccurrenceOn, ServiceError
@@ -21,6 +20,8 @@ from bot.preview import DRY_PLACEHOLDER_NUMBER, Entry, Preview  # the number a d
 from bot.render import Context, Links, Renderer, build_context
 
 log = logging.getLogger(LOGGER)
+
+Listing = Mapping[str, tuple[IssueRecord, ...]]
 
 ANNOUNCED = "announced the {kind} of {date} to {target}"
 WOULD_ANNOUNCE = "would announce the {kind} of {date} to {target}: {title}"
@@ -71,6 +72,8 @@ class Announcements:
     def occurrence(self, occurrence: Occurrence, agenda: Agenda, existing: Existing) -> None:
         """The kinds the occurrence's time calls for (created, reminder), with the agenda as it is now."""
         issue = survivor(existing.issues)
+        if issue is not None and issue.state == "closed" and issue.state_reason == after.NOT_PLANNED:
+            self._cancelled(issue, occurrence)  # skip_if_empty (or a person) cancelled it: once, to those told
         if issue is None or issue.state != "open":
             return
         lnk = links(self.meeting, occurrence, existing, issue)
@@ -79,36 +82,45 @@ class Announcements:
         for kind in announce.due_kinds(self.meeting, occurrence, self.clock()):
             self._announce(issue, occurrence, kind, ctx)
 
-    def dropped(self, feeds: Mapping[str, str], keep: str | None) -> None:
-        """Cancellations: the bot's issues of future dates no longer on the schedule, once announced."""
+    def dropped(self, feeds: Mapping[str, str], keep: str | None, listed: Listing | None = None) -> None:
+        """Cancellations: the bot's issues of future dates no longer on the schedule, once announced. `listed`:
+        the pass's issue listing, which covers the meeting's issues of the horizon (else it is read here)."""
         if AnnounceKind.CANCELLED not in self.meeting.announce.on:
             return
         now = self.clock()
-        keys = self._unscheduled(now, feeds, keep)
+        keys = lookback.free_days(self.meeting, now, feeds, keep)
         if not keys:
             return  # every day ahead has its meeting: nothing can have been dropped
-        since = (now - self._horizon()).astimezone(dt.timezone.utc)
-        for key, issues in sorted(self.services.issues.find(self.meeting.repo, keys, since).items()):
+        if listed is None:
+            since = (now - lookback.horizon(self.meeting)).astimezone(dt.timezone.utc)
+            listed = self.services.issues.find(self.meeting.repo, keys, since)
+        for key, issues in sorted((key, listed.get(key, ())) for key in keys):
             issue = survivor(issues)
             occurrence = self._dropped(key, feeds) if issue is not None else None
             if issue is None or occurrence is None or now >= occurrence.start:
                 continue
-            empty = Agenda(self.meeting.agenda.label)
-            title = self.renderer.title(self.meeting, occurrence)
-            ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), title)
-            self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
+            self._cancelled(issue, occurrence)
 
-    def _horizon(self) -> dt.timedelta:
-        """How far ahead an issue can exist: the widest creation window, and a day."""
-        return dt.timedelta(days=max(slot.create_days_before for slot in self.meeting.slots) + 1)
+    def minutes(self, occurrence: Occurrence, issue: IssueRecord, url: str) -> bool:
+        """The minutes' link (the after-meeting steps are done), once to each target; True once every target
+        holds it (sent now or before, or claimed by another run), so the step can be recorded as done."""
+        title = self.renderer.title(self.meeting, occurrence)
+        ctx = build_context(self.meeting, occurrence, Agenda(self.meeting.agenda.label), Links(issue.url, url), title)
+        failed = len(self.failures)
+        self._announce(issue, occurrence, AnnounceKind.MINUTES, ctx)
+        return not self.dry_run and len(self.failures) == failed
 
-    def _unscheduled(self, now: dt.datetime, feeds: Mapping[str, str], keep: str | None) -> tuple[str, ...]:
-        """The keys of the coming days that have no occurrence (any of them may have had one)."""
-        horizon = self._horizon()
-        scheduled = {o.key for o in occ_mod.occurrences(self.meeting, now, now + 2 * horizon, feeds)} | {keep}
-        today = now.astimezone(ZoneInfo(self.meeting.timezone)).date()
-        days = (today + dt.timedelta(days=n) for n in range(horizon.days + 1))
-        return tuple(key for key in (f"{self.meeting.id}/{day.isoformat()}" for day in days) if key not in scheduled)
+    def _deadline(self, occurrence: Occurrence, kind: AnnounceKind) -> dt.datetime:
+        """Nothing is sent once its moment has passed: the start, or for the minutes the look-back's end."""
+        if kind is AnnounceKind.MINUTES:
+            return after.moment(self.meeting, occurrence) + after.LOOKBACK_MARGIN
+        return occurrence.start
+
+    def _cancelled(self, issue: IssueRecord, occurrence: Occurrence) -> None:
+        empty = Agenda(self.meeting.agenda.label)
+        title = self.renderer.title(self.meeting, occurrence)
+        ctx = build_context(self.meeting, occurrence, empty, Links(issue.url), title)
+        self._announce(issue, occurrence, AnnounceKind.CANCELLED, ctx)
 
     def failure(self) -> ServiceError | None:
         """The first failure of the pass (each was logged as it happened), or None."""
@@ -145,7 +157,7 @@ class Announcements:
                 self.preview.add(Entry(line, new_text=body))
             return
         targets = tuple(t for t in targets if self._usable(t))
-        if targets and self.clock() < occurrence.start:
+        if targets and self.clock() < self._deadline(occurrence, kind):
             claim = Claim(occurrence.key, kind, self.run, {t: State.CLAIMED for t in targets}, occurrence.extra)
             self._claim_and_send(issue, occurrence, claim, title, body)
 
@@ -179,7 +191,7 @@ class Announcements:
         comments.edit(repo, issue.number, comment.id, announce.claim_body(dataclasses.replace(claim, states=states)))
 
     def _send(self, occurrence: Occurrence, kind: AnnounceKind, target: str, title: str, body: str) -> State:
-        if self.clock() >= occurrence.start:  # started during the run: never a late reminder
+        if self.clock() >= self._deadline(occurrence, kind):  # started during the run: never a late reminder
             return State.FAILED
         try:
             self.announcer.send(target, title, body)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from bot import occurrences as occ_mod
-from bot.after_step import AfterStep, ended_occurrences
+from bot import lookback
+from bot.after_step import AfterStep, MinutesSender
+from bot.lookback import ended_occurrences
 from bot.apply import Applier
 from bot.errors import BotError, Conflict, ServiceError, StartedMeanwhile, one_line, unexpected
 from bot.logs import LOGGER
@@ -107,28 +109,32 @@ def _meeting_pass(meeting: Meeting, run: Pass, tell: Tell) -> Existing | None:
     say = tell.say
     now, feeds = run.clock(), fetch_feeds(meeting, run.services)
     occurrence = choose(meeting, run.request, now, feeds, say)
-    step = AfterStep(meeting, run.services, run.renderer, say, tell.preview if run.request.dry_run else None)
+    step = AfterStep(meeting, run.services, run.renderer, say, tell.preview if run.request.dry_run else None,
+                     minutes_sender(meeting, run, tell), lambda exc: say.fail(one_line(exc), exc))
     if occurrence is not None:
         say.occurrence = occurrence.key
         log.debug(DEBUG_SELECTED, meeting.id, occurrence.key, _when(occurrence.start), _when(occurrence.window_opens))
     if occurrence is None or occ_mod.has_started(occurrence, now):
-        after_only(step, occurrence, now, feeds, run)  # after the meeting: its steps, and cancellations
+        listed = after_only(step, occurrence, now, feeds, run)  # after the meeting: its steps, and cancellations
         if occurrence is None:
             sweep_idle(meeting, now, feeds, run, tell)  # a skipped date still loses its event
-            _raise(announce(meeting, feeds, run, tell))  # nothing is announced once a meeting has started
+            _raise(announce(meeting, feeds, run, tell, listed=listed))  # nothing is announced once a meeting has started
         return None
     turn = prepare(meeting, occurrence, now, feeds, run)
     ports = bind(meeting, run.services)
     found = read(turn, ports, collect(turn, ports, say.warn))
     _debug_found(meeting, found.existing)
-    if step.cancel_empty(occurrence, survivor(found.existing.issues), found.existing.events, found.agenda.empty,
-                         run.request.force):
+    closed = step.cancel_empty(occurrence, survivor(found.existing.issues), found.existing.events,
+                               found.agenda.empty, run.request.force)
+    if closed is not None:  # the empty agenda cancelled it: the ended ones' steps, then the announcement
         step.run(now, feeds, turn.ended, found=found.listed)
+        cancelled = Current(occurrence, found.agenda, dataclasses.replace(found.existing, issues=(closed,)))
+        _raise(announce(meeting, feeds, run, tell, cancelled, found.listed))
         return found.existing
     writer = _BeforeStart(writer_for(turn, ports, found, run, tell), run.clock, occurrence)
     with run.services.guard.checking(writer.check):  # the adapters check again right before each write request
         existing = converge(turn, found, writer, ports, say)
-        failure = announce(meeting, feeds, run, tell, Current(occurrence, found.agenda, existing))
+        failure = announce(meeting, feeds, run, tell, Current(occurrence, found.agenda, existing), found.listed)
         if found.calendar_error is not None:  # the issue and notes are done; the next run completes the event
             say.fail(one_line(found.calendar_error), found.calendar_error)
             return existing
@@ -192,12 +198,13 @@ def prepare(meeting: Meeting, occurrence: Occurrence, now: dt.datetime, feeds: o
 # -- after the meeting ---------------------------------------------------------------------------
 
 
-def after_only(step: AfterStep, occurrence: Occurrence | None, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass) -> None:
-    """No occurrence to prepare (none due, or it has started): the ended ones' steps, the cancellations."""
+def after_only(step: AfterStep, occurrence: Occurrence | None, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass) -> Listing:
+    """No occurrence to prepare (none due, or it has started): the ended ones' steps, the cancellations;
+    the issue listing they read (none when nothing could be due)."""
     ended = ended_occurrences(step.meeting, now, feeds, run.request.date, run.request.force)
     if occurrence is not None and occurrence not in ended:
         step.say(STARTED.format(date=occurrence.date.isoformat()))
-    step.run(now, feeds, ended)
+    return step.run(now, feeds, ended)
 
 
 def as_left(listed: Listing, existing: Existing) -> dict[str, tuple[IssueRecord, ...]]:
@@ -219,10 +226,12 @@ class Current:
 
 
 def announce(
-    meeting: Meeting, feeds: occ_mod.Feeds, run: Pass, tell: Tell, current: Current | None = None
+    meeting: Meeting, feeds: occ_mod.Feeds, run: Pass, tell: Tell, current: Current | None = None,
+    listed: Listing | None = None,
 ) -> ServiceError | None:
-    """Announcements (bot.announcing): the occurrence's due kinds, then cancellations of dropped ones;
-    the first failed send, to be reported once the other steps are done. A dry run's go to the plan."""
+    """Announcements (bot.announcing): the occurrence's due kinds, then cancellations of dropped ones (found
+    in the pass's issue listing); the first failed send, reported once the other steps are done. A dry
+    run's go to the plan."""
     if not meeting.announce.targets:
         return None  # Apprise is imported only by a meeting that announces
     from bot.announcing import Announcements
@@ -230,8 +239,17 @@ def announce(
     step = Announcements(meeting, run, tell.say, tell.preview)
     if current is not None:
         step.occurrence(current.occurrence, current.agenda, current.existing)
-    step.dropped(feeds, keep=current.occurrence.key if current is not None else None)
+    step.dropped(feeds, keep=current.occurrence.key if current is not None else None, listed=listed)
     return step.failure()
+
+
+def minutes_sender(meeting: Meeting, run: Pass, tell: Tell) -> MinutesSender | None:
+    """What announces the minutes once the after-meeting steps are done, for a meeting that announces them."""
+    if not lookback.announces_minutes(meeting):
+        return None
+    from bot.announcing import Announcements
+
+    return Announcements(meeting, run, tell.say, tell.preview)
 
 
 def _raise(failure: BotError | None) -> None:

@@ -11,7 +11,8 @@ from typing import Callable
 from typing import Mapping
 
 from bot import occurrences as occ_mod
-from bot.after_step import carried_over, lookup, previous_action_items
+from bot.after_step import carried_over, previous_action_items
+from bot.lookback import lookup
 from bot.errors import ServiceError
 from bot.logs import LOGGER
 from bot.model import Agenda, EventRecord, IssueRecord, Meeting, Occurrence

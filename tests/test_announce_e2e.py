@@ -16,7 +16,7 @@ from tests.announce_targets import (
     HOOK_PASSWORD, MAIL_PASSWORD, Mailbox, Webhook, mailbox, webhook,  # noqa: F401 (the fixtures)
 )
 from tests.doubles.github import DEFAULT_TOKEN
-from tests.e2e import DATE, NAME, NOW, REPO, World, world  # noqa: F401 (the fixture)
+from tests.e2e import DATE, LABEL, NAME, NOW, OTHER, REPO, World, world  # noqa: F401 (the fixture)
 
 REMINDING = "2024-03-10T16:00:00Z"  # inside the last 24 hours before DATE's 15:00 UTC start
 LATER_REMINDING = "2024-03-11T09:00:00Z"
@@ -195,3 +195,56 @@ def test_what_each_kind_costs_in_requests(announcing):
     assert _ledger_requests(announcing, before) == [
         ("GET", "comments"), ("POST", "comments"), ("GET", "comments"),
         ("GET", "comments"), ("POST", "comments"), ("GET", "comments"), ("PATCH", "comments")]
+
+
+
+def test_an_empty_agenda_cancellation_is_announced_once_to_each_target_told(announcing, mailbox, webhook):
+    announcing.meeting(announce={"targets": ["mail", "hook"]},
+                       agenda={"label": LABEL, "orgs": ["acme"], "skip_if_empty": True})
+    assert announcing.run("run").returncode == 0
+    (topic,) = [i["number"] for i in announcing.github.issues(OTHER)]
+    announcing.github.unlabel(OTHER, topic, LABEL)
+    webhook.failing = True
+
+    emptied = announcing.run("run", now=REMINDING)
+
+    assert emptied.returncode == 1  # the hook's send failed: tried again on the next run
+    assert announcing.issue()["state_reason"] == "not_planned"
+    cancelled = [_title(AnnounceKind.CREATED), _title(AnnounceKind.CANCELLED)]
+    assert _kinds(mailbox, webhook) == (cancelled, [_title(AnnounceKind.CREATED)])
+    webhook.failing = False
+    assert announcing.run("run", now=REMINDING).returncode == 0
+    assert _kinds(mailbox, webhook) == (cancelled, cancelled)
+    assert "there is no meeting on" in webhook.posts[-1]["message"]
+    writes = len(announcing.github.writes())
+    assert announcing.run("run", now=LATER_REMINDING).returncode == 0
+    assert _kinds(mailbox, webhook) == (cancelled, cancelled) and len(announcing.github.writes()) == writes
+
+
+def test_the_minutes_go_out_once_with_the_link_the_close_gave(announcing, mailbox, webhook):
+    from bot import after, markers
+    from bot.adapters.repo_notes import web_url
+    from tests.e2e import notes_path
+
+    due, later = "2024-03-12T17:00:00Z", "2024-03-13T09:00:00Z"  # 25 hours after DATE's end, and later
+    assert announcing.run("run").returncode == 0
+    assert announcing.run("run", now="2024-03-11T18:00:00Z").returncode == 0  # ended, after_hours not passed
+    assert _title(AnnounceKind.MINUTES) not in webhook.titles()
+    webhook.failing = True
+
+    closed = announcing.run("run", now=due)
+
+    assert closed.returncode == 1 and announcing.issue()["state"] == "closed"  # the hook failed: next run
+    link = f"{web_url(announcing.github.url)}/{REPO}/blob/HEAD/{notes_path()}"
+    closing = [c["body"] for c in announcing.github.comments(REPO, 1) if after.COMMENT_MARKER.format(kind=after.MINUTES_KIND) in c["body"]]
+    assert any(link in body for body in closing)
+    webhook.failing = False
+    assert announcing.run("run", now=later).returncode == 0
+    for titles in _kinds(mailbox, webhook):
+        assert titles.count(_title(AnnounceKind.MINUTES)) == 1
+    (message,) = [p["message"] for p in webhook.posts if p["title"] == _title(AnnounceKind.MINUTES)]
+    assert link in message
+    assert after.ANNOUNCED in markers.find_status(announcing.issue()["body"])
+    announcing.github.reset_log()
+    assert announcing.run("run", now=later).returncode == 0
+    assert announcing.github.writes() == [] and announcing.github.count("GET", r"/issues/1/comments") == 0
