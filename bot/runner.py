@@ -15,18 +15,18 @@ from bot.lookback import ended_occurrences
 from bot.apply import Applier
 from bot.errors import BotError, Conflict, ServiceError, StartedMeanwhile, one_line, unexpected
 from bot.logs import LOGGER
-from bot.model import Agenda, EventRecord, IssueRecord, Meeting, Occurrence
-from bot.plan import STARTED, Action, CreateIssue, Existing, Options, plan, plan_sweep, survivor
+from bot.model import Agenda, IssueRecord, Meeting, Occurrence
+from bot.plan import STARTED, Action, CreateIssue, Existing, Options, plan, survivor
 from bot.ports import Services
 from bot.preview import Preview, PreviewApplier
-from bot.render import Renderer
 from bot.report import Outcome, Voice  # Outcome: what a meeting's run returns (defined with its Voice)
-from bot.turn import Found, Listing, Ports, Turn, bind, calendar_id, collect, read, read_issues
+from bot.run_inputs import Pass as Pass, RunRequest as RunRequest, Say, Tell as Tell
+from bot.sweep import sweep, sweep_idle
+from bot.turn import Found, Listing, Ports, Turn, bind, collect, read, read_issues
 
 log = logging.getLogger(LOGGER)
 
 MAX_ROUNDS = 8
-SWEEP_DAYS = 400
 
 NOTHING_DUE = (
     "nothing to do: the next meeting is {start} (the bot acts from {opens}); "
@@ -40,30 +40,6 @@ DEBUG_FOUND = "%s: found issues: %s; notes: %s; calendar events: %d"
 DEBUG_PLAN = "%s: round %d plans: %s"
 ROUNDS_EXCEEDED = "gave up after {rounds} rounds of writes that did not settle; the next run will try again"
 
-Say = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    meeting_ids: tuple[str, ...] = ()
-    date: dt.date | None = None
-    force: bool = False
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
-class Pass:
-    """What every meeting of one pass shares: the outside world, the templates, the request, the clock, stdout
-    (and `progress`, told each meeting's id as it starts: a line on a terminal)."""
-
-    services: Services
-    renderer: Renderer
-    request: RunRequest
-    clock: Callable[[], dt.datetime]
-    out: Callable[[str], None]
-    progress: Callable[[str], None] | None = None
-
-
 def run_pass(meetings: list[Meeting], run: Pass) -> list[Outcome]:
     """Run every meeting, each at the time it starts being processed; a failure is reported and the others go on."""
     run.services.agenda.expect([m for m in meetings if may_collect(m, run.request, run.clock())])
@@ -73,14 +49,6 @@ def run_pass(meetings: list[Meeting], run: Pass) -> list[Outcome]:
             run.progress(meeting.id)
         outcomes.append(run_meeting(meeting, run))
     return outcomes
-
-
-@dataclass(frozen=True)
-class Tell:
-    """Where one meeting's run reports: outcome lines, warnings and the error (`say`), a dry run's plan (`preview`)."""
-
-    say: Voice
-    preview: Preview
 
 
 def run_meeting(meeting: Meeting, run: Pass) -> Outcome:
@@ -307,50 +275,6 @@ def _with_listed(existing: Existing, listed: tuple[IssueRecord, ...]) -> Existin
     run made even if the listing has not caught up with it yet."""
     known = {issue.number: issue for issue in (*existing.issues, *listed)}
     return dataclasses.replace(existing, issues=tuple(sorted(known.values(), key=lambda issue: issue.number)))
-
-
-# -- sweep ---------------------------------------------------------------------------------------
-
-
-def sweep(turn: Turn, found: Found, existing: Existing, writer: _BeforeStart) -> None:
-    """Cancel the bot's events of occurrences no longer scheduled (this occurrence's is kept)."""
-    if found.calendar_error is not None or not found.future:
-        return
-    keep = turn.occurrence.key
-    for action in dropped(turn.meeting, found.future, turn.now, turn.feeds, keep):
-        existing = writer.apply(turn.meeting, action, existing)
-
-
-def sweep_idle(meeting: Meeting, now: dt.datetime, feeds: occ_mod.Feeds, run: Pass, tell: Tell) -> None:
-    """No occurrence is due: still cancel the bot's future events of occurrences no longer scheduled."""
-    calendar = run.services.calendar(meeting)
-    if calendar is None:
-        return
-    future = calendar.find_meeting(calendar_id(meeting), meeting.id, now)
-    writer: Applier | PreviewApplier
-    if run.request.dry_run:
-        writer = PreviewApplier(tell.preview, lambda ref: None)
-    else:
-        writer = Applier(run.services.issues, None, calendar, tell.say)
-    existing = Existing()
-    for action in dropped(meeting, future, now, feeds, None):
-        existing = writer.apply(meeting, action, existing)
-
-
-def dropped(
-    meeting: Meeting, events: tuple[EventRecord, ...], now: dt.datetime, feeds: occ_mod.Feeds, keep: str | None
-) -> tuple[Action, ...]:
-    """Cancellations of the events (not started) of occurrences no longer scheduled; one in progress stays."""
-    unstarted = tuple(event for event in events if _starts(event) > now)
-    if not unstarted:
-        return ()
-    until = now + dt.timedelta(days=SWEEP_DAYS)
-    scheduled = frozenset(o.key for o in occ_mod.occurrences(meeting, now, until, feeds)) | {keep}
-    return plan_sweep(meeting, unstarted, frozenset(k for k in scheduled if k)).actions
-
-
-def _starts(event: EventRecord) -> dt.datetime:
-    return occ_mod.localize(dt.datetime.fromisoformat(event.start), event.timezone)
 
 
 class _BeforeStart:
