@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable
 
 from bot import markers, readback
 from bot.markers import EVENT_EXTRA_PROPERTY, EVENT_KEY_PROPERTY, EVENT_MEETING_PROPERTY
@@ -16,13 +15,25 @@ from bot.model import (
     IssueRecord,
     Meeting,
     NotesProvider,
-    NotesRecord,
     Occurrence,
 )
+from bot.actions import (  # the planner's vocabulary, offered here beside the planner
+    CreateIssue as CreateIssue,
+    UpdateIssue as UpdateIssue,
+    CloseIssue as CloseIssue,
+    CreateNotes as CreateNotes,
+    UpdateNotes as UpdateNotes,
+    CreateEvent as CreateEvent,
+    UpdateEvent as UpdateEvent,
+    CancelEvent as CancelEvent,
+    Action as Action,
+    Existing as Existing,
+    Options as Options,
+    Plan as Plan,
+)
+from bot.regions import fit, refresh, sealed
 from bot.render import Context, Links, Renderer, build_context, complete
 
-REGIONS = ("links", "agenda")
-SEALED = frozenset({"links"})  # regions refreshed only while no human has edited them
 MAX_ISSUE_BODY = 65536  # GitHub's limit on an issue body
 MAX_EVENT_DESCRIPTION = 8192  # what Google Calendar keeps of a description
 ISSUE_REGION = "agenda"
@@ -53,92 +64,6 @@ DROPPED_EVENT = "{date} is no longer on the schedule"
 DUPLICATE_EVENT = "a second event for {date}"
 
 
-@dataclass(frozen=True)
-class CreateIssue:
-    repo: str
-    title: str
-    body: str
-    labels: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class UpdateIssue:
-    repo: str
-    number: int
-    body: str
-
-
-@dataclass(frozen=True)
-class CloseIssue:
-    repo: str
-    number: int
-    comment: str
-
-
-@dataclass(frozen=True)
-class CreateNotes:
-    ref: str
-    key: str
-    title: str
-    content: str
-
-
-@dataclass(frozen=True)
-class UpdateNotes:
-    record: NotesRecord
-    content: str
-    message: str
-
-
-@dataclass(frozen=True)
-class CreateEvent:
-    calendar_id: str
-    draft: EventDraft
-
-
-@dataclass(frozen=True)
-class UpdateEvent:
-    calendar_id: str
-    event_id: str
-    draft: EventDraft
-
-
-@dataclass(frozen=True)
-class CancelEvent:
-    calendar_id: str
-    event_id: str
-    why: str
-
-
-Action = CreateIssue | UpdateIssue | CloseIssue | CreateNotes | UpdateNotes | CreateEvent | UpdateEvent | CancelEvent
-
-
-@dataclass(frozen=True)
-class Existing:
-    """What the bot found of its own artifacts for one occurrence."""
-
-    issues: tuple[IssueRecord, ...] = ()  # every issue carrying the key, by number
-    previous: IssueRecord | None = None  # the previous occurrence's issue
-    notes: NotesRecord | None = None
-    notes_url: str | None = None  # where the notes are or will be, when known before they exist
-    events: tuple[EventRecord, ...] = ()  # bot events carrying the key
-    action_items: tuple[str, ...] = ()  # open action items of the previous notes, for new notes
-
-
-@dataclass(frozen=True)
-class Options:
-    force: bool = False
-    previous_started: bool = False  # the previous occurrence has started, so its issue may close
-    calendar: bool = True  # False when the calendar could not be read this pass: plan no event write
-
-
-@dataclass(frozen=True)
-class Plan:
-    actions: tuple[Action, ...] = ()
-    notices: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()  # what a person did that keeps the bot from doing its job
-
-
 @dataclass
 class _Builder:
     actions: list[Action] = field(default_factory=list)
@@ -149,63 +74,10 @@ class _Builder:
         return Plan(tuple(self.actions), tuple(self.notices), tuple(self.warnings))
 
 
-def size(text: str) -> int:
-    """Length as the services count it (UTF-16 code units), so emoji count twice."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def fit(agenda: Agenda, render: Callable[[Agenda], str], limit: int, final: Callable[[str], str] = str) -> str:
-    """`render(agenda)`, or with as many agenda items as keep `final(text)` within `limit`, noting the rest."""
-    text = render(agenda)
-    if size(final(text)) <= limit:
-        return text
-    low, high = 0, len(agenda.items)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if size(final(render(agenda.first(middle)))) <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    return render(agenda.first(low))
-
-
 def survivor(issues: tuple[IssueRecord, ...]) -> IssueRecord | None:
     """The issue that counts when several carry the key: the first one a trusted author made."""
     trusted = [issue for issue in issues if issue.trusted]
     return min(trusted, key=lambda issue: issue.number) if trusted else None
-
-
-def sealed(body: str) -> str:
-    """A fresh rendering with each sealed region's digest line, as the bot writes it at creation."""
-    for name in SEALED:
-        inner = markers.find_region(body, name)
-        sealed_body = markers.replace_region(body, name, markers.seal(inner, name)) if inner is not None else None
-        body = sealed_body if sealed_body is not None else body
-    return body
-
-
-def refresh(old: str, new: str) -> tuple[str, tuple[str, ...]]:
-    """`old` with each bot region taken from `new`; also the regions whose markers are missing.
-
-    The agenda region is the bot's. A sealed region (the time and links table) is refreshed only
-    while it is exactly as the bot last wrote it: a human's edit inside it is kept.
-    """
-    body, missing = old, []
-    for name in REGIONS:
-        inner = markers.find_region(new, name)
-        if inner is None:
-            continue
-        if name in SEALED:
-            current = markers.find_region(body, name)
-            if current is not None and not markers.untouched(current, name):
-                continue
-            inner = markers.seal(inner, name)
-        replaced = markers.replace_region(body, name, inner)
-        if replaced is None:
-            missing.append(name)
-        else:
-            body = replaced
-    return body, tuple(missing)
 
 
 def links(meeting: Meeting, occurrence: Occurrence, existing: Existing, issue: IssueRecord | None) -> Links:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import markers, plan as planmod
+from bot import markers, regions
+from bot import plan as planmod
 from bot.preview import Preview, PreviewApplier
 from bot.model import (
     Agenda,
@@ -299,7 +300,7 @@ def _big_agenda(count: int, pad: int = 0) -> Agenda:
 def test_an_agenda_too_big_for_github_is_cut_with_a_note():
     big = _big_agenda(5000)
     (create,) = plan(meeting(), occurrence(), big, BASE, BEFORE, Options(), RENDERER).actions
-    assert planmod.size(create.body) <= planmod.MAX_ISSUE_BODY
+    assert regions.size(create.body) <= planmod.MAX_ISSUE_BODY
     shown = create.body.count("](https://github.com/")
     assert 100 < shown < 5000
     assert f"…and {5000 - shown} more labeled items" in create.body
@@ -310,7 +311,7 @@ def test_an_event_description_is_cut_to_googles_limit():
     lnk = Links(ISSUE_URL, NOTES_URL, None, None)
     issue = IssueRecord(59, ISSUE_URL, "T", "", "open")
     draft = planmod.event_draft(meeting(), occurrence(), _big_agenda(300), lnk, RENDERER, issue)
-    assert planmod.size(draft.description) <= planmod.MAX_EVENT_DESCRIPTION
+    assert regions.size(draft.description) <= planmod.MAX_EVENT_DESCRIPTION
     assert "more items" in draft.description and ISSUE_URL in draft.description
 
 
@@ -392,7 +393,7 @@ def test_a_cut_agenda_is_stable_from_one_run_to_the_next(pad):
     big = _big_agenda(3000, pad)
     m, occ = meeting(), occurrence()
     (create,) = plan(m, occ, big, BASE, BEFORE, Options(), RENDERER).actions
-    assert planmod.size(create.body) <= planmod.MAX_ISSUE_BODY
+    assert regions.size(create.body) <= planmod.MAX_ISSUE_BODY
     made = numbered(Existing(issues=(_record(create),), notes_url=NOTES_URL))
     assert not [a for a in plan(m, occ, big, made, BEFORE, Options(), RENDERER).actions if isinstance(a, UpdateIssue)]
 
