@@ -33,7 +33,6 @@ so `url_for` gives None and the planner links the issue on the next round.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any, Callable
 from urllib.parse import quote
@@ -41,122 +40,48 @@ from urllib.parse import quote
 import requests
 
 from bot import markers
+from bot.adapters.hackmd_text import (  # what a note's text and HackMD's answers mean, offered here too
+    note_tag as note_tag,
+    tagged as tagged,
+    has_tag as has_tag,
+    record as record,
+    error_message as error_message,
+    translate as translate,
+    rate_wait as rate_wait,
+    quota_code,
+    RESET_MARGIN_SECONDS as RESET_MARGIN_SECONDS,
+    MESSAGE_LIMIT as MESSAGE_LIMIT,
+    TAG_PREFIX as TAG_PREFIX,
+    TAGS_LINE as TAGS_LINE,
+    QUOTA_CODE as QUOTA_CODE,
+    BAD_TOKEN as BAD_TOKEN,
+    FORBIDDEN as FORBIDDEN,
+    NOT_FOUND as NOT_FOUND,
+    RATE_LIMITED as RATE_LIMITED,
+    QUOTA_SPENT as QUOTA_SPENT,
+    FAILED as FAILED,
+    FRONT_MATTER_TAGS as FRONT_MATTER_TAGS,
+)
 from bot.adapters.retry import TRANSIENT, Failure, Kind, Policy
 from bot.logs import LOGGER
 from bot.model import Meeting, NotesRecord
-from bot.ports import Conflict, Forbidden, NotFound, RateLimited, ServiceError
+from bot.ports import Conflict, NotFound, ServiceError
 from bot.settings import Settings
 
 log = logging.getLogger(LOGGER)
 
 DEFAULT_TIMEOUT = 15.0
-RESET_MARGIN_SECONDS = 1.0
-MESSAGE_LIMIT = 200
 USER_AGENT = "meeting-bot"
-TAG_PREFIX = "meeting-bot-"
-TAGS_LINE = "###### tags: `{tag}`"
-QUOTA_CODE = "quota_exceeded"
 
 NO_TOKEN = "HackMD notes need HACKMD_TOKEN: set it to an API token made in HackMD under Settings > API"
-BAD_TOKEN = "HackMD rejected HACKMD_TOKEN (401): check it, or make a new one in HackMD under Settings > API"
-FORBIDDEN = "{what}: permission denied by HackMD (403: {message})"
-NOT_FOUND = "{what}: not found on HackMD, or not visible to the HACKMD_TOKEN user (404)"
 NOTE_GONE = "HackMD note {id}: deleted meanwhile (404); the next round looks for the note again"
-RATE_LIMITED = "{what}: HackMD's rate limit (429) does not lift within the {cap:.0f} s the bot waits"
-QUOTA_SPENT = "{what}: HackMD's monthly API quota is spent (429 {code}): {message}"
-FAILED = "{what}: HackMD answered {status}: {message}"
 UNREACHABLE = "{what}: cannot reach HackMD at {url} ({kind})"
 BAD_ANSWER = "{what}: HackMD's answer is not the JSON its API documents"
 PARTLY_CREATED = "HackMD created note {url} but reported a problem (207): {message}"
 CREATED_MEANWHILE = "another run made the notes at the same moment: keeping {url}, removed the second one"
-FRONT_MATTER_TAGS = (
-    "the notes template's YAML front matter sets tags, which hide the bot's tag {tag!r} from HackMD; "
-    "move those tags to a '###### tags:' line"
-)
 TEAM = "HackMD team {team!r}"
 PERSONAL = "the HACKMD_TOKEN user's HackMD workspace"
 NOTE = "HackMD note {id}"
-
-# One way only to match each line (`[^\n]*\n`, the CR inside it): `.*\r?\n` could take a CRLF's CR
-# either way and backtracked exponentially on an unclosed block with CRLF line endings.
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>(?:[^\n]*\n)*?)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)")
-_TAGS_KEY = re.compile(r"^tags[ \t]*:", re.MULTILINE)
-
-
-def note_tag(key: str) -> str:
-    """The tag that finds an occurrence's note: `meeting-bot-<meeting-id>-<date>` (one to one, the date is last)."""
-    return TAG_PREFIX + key.replace("/", "-")
-
-
-def tagged(content: str, tag: str) -> str:
-    """`content` with `tag` where HackMD reads tags: its YAML front matter if it has one, else a last line."""
-    front = _FRONT_MATTER.match(content)
-    if front is None:
-        return content + ("" if content.endswith("\n") or not content else "\n") + TAGS_LINE.format(tag=tag) + "\n"
-    if _TAGS_KEY.search(front.group("yaml")):
-        raise ServiceError(FRONT_MATTER_TAGS.format(tag=tag))
-    end = front.end("yaml")
-    return content[:end] + f"tags: {tag}\n" + content[end:]
-
-
-def has_tag(note: dict, tag: str) -> bool:
-    """Whether a listed note carries `tag`; case aside, as the docs' own example changes a tag's case."""
-    return tag.casefold() in {str(t).casefold() for t in note.get("tags") or ()}
-
-
-def record(note: Any, content: str | None = None) -> NotesRecord | None:
-    """A note of the API [OPENAPI `SingleNote`] as our value, its URL the `publishLink`; None if malformed."""
-    if not isinstance(note, dict):
-        return None
-    text = note.get("content") if content is None else content
-    url, note_id = note.get("publishLink"), note.get("id")
-    if not (isinstance(text, str) and isinstance(url, str) and url and isinstance(note_id, str) and note_id):
-        return None
-    return NotesRecord(url=url, content=text, ref=note_id)
-
-
-def error_message(body: Any) -> str:
-    """The one-line message of an error body: `{"error": str}`, `{"error": {"message"}}` or `{"message"}`."""
-    detail = (body.get("error") or body.get("message")) if isinstance(body, dict) else None
-    if isinstance(detail, dict):
-        detail = detail.get("message")
-    text = str(detail or "no message").strip().splitlines()
-    return (text[0] if text else "no message")[:MESSAGE_LIMIT]
-
-
-def _quota_code(body: Any) -> str | None:
-    detail = body.get("error") if isinstance(body, dict) else None
-    return detail.get("code") if isinstance(detail, dict) else None
-
-
-def translate(status: int, body: Any, what: str, cap: float) -> ServiceError:
-    """An error answer as one of our typed errors, with a one-line message and no secret."""
-    message = error_message(body)
-    if status == 401:
-        return ServiceError(BAD_TOKEN)
-    if status == 403:
-        return Forbidden(FORBIDDEN.format(what=what, message=message))
-    if status == 404:
-        return NotFound(NOT_FOUND.format(what=what))
-    if status == 429 and _quota_code(body) == QUOTA_CODE:
-        return RateLimited(QUOTA_SPENT.format(what=what, code=QUOTA_CODE, message=message))
-    if status == 429:
-        return RateLimited(RATE_LIMITED.format(what=what, cap=cap))
-    return ServiceError(FAILED.format(what=what, status=status, message=message))
-
-
-def rate_wait(headers: Any, now: float) -> float | None:
-    """Seconds until a 429 lifts: `Retry-After` if sent, else `X-RateLimit-UserReset` [POLICY], else None."""
-    retry_after = (headers.get("Retry-After") or "").strip()
-    if retry_after.isdigit():
-        return float(retry_after)
-    try:
-        reset = float(headers.get("X-RateLimit-UserReset") or "")
-    except ValueError:
-        return None
-    reset = reset / 1000 if reset > 1e11 else reset  # a time in milliseconds, as HackMD's other times are
-    return max(0.0, reset - now) + RESET_MARGIN_SECONDS
-
 
 def _kind(exc: requests.RequestException) -> str:
     return "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
@@ -299,7 +224,7 @@ class HackMDNotes:
         response = exc.response
         if response.status_code != 429:
             return TRANSIENT
-        if _quota_code(_json(response)) == QUOTA_CODE:
+        if quota_code(_json(response)) == QUOTA_CODE:
             return None
         return Failure(rate_limit=True, wait=rate_wait(response.headers, self._clock()))
 
