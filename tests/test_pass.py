@@ -377,3 +377,15 @@ def test_with_nothing_due_and_no_calendar_only_the_listing_is_read_and_nothing_w
     (result,) = Run(outside, done)()
     # the after-meeting step reads the issue listing once, for cancelled occurrences (SPEC section 8)
     assert result.lines == (NO_NEXT,) and outside.writes == [] and outside.reads == ["issue.find"]
+
+
+def test_a_pass_tells_the_agenda_source_which_meetings_may_read_their_agenda(outside: Outside):
+    """So that meetings searching the same scopes can share a search: those whose window is open, every
+    meeting under --date, and nothing else (decided from the schedule alone)."""
+    due = meeting()
+    later = meeting(id="later", slots=(Slot(ZONE, dt.datetime(2024, 4, 1, 16, 0), "FREQ=MONTHLY"),))
+    ended = meeting(id="ended", slots=(Slot(ZONE, dt.datetime(2023, 1, 2, 16, 0), "FREQ=WEEKLY;COUNT=3"),))
+    Run(outside, due, later, ended)()
+    assert outside.expected == [("wg",)]
+    Run(outside, due, later, ended)(date=DATE, force=True)
+    assert outside.expected[-1] == ("wg", "later", "ended")
