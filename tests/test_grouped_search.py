@@ -187,3 +187,20 @@ def test_a_pass_over_meetings_on_the_same_org_sends_one_search(world: World):
     bodies = {n: world.issue(f"group-{n}/2024-03-11")["body"] for n in range(3)}
     assert "Shared" in bodies[0] and "Shared" in bodies[1] and "Shared" not in bodies[2]
     assert "Build only" in bodies[2] and "Build only" not in bodies[0] + bodies[1]
+
+
+def test_each_pass_searches_afresh_and_one_owners_meetings_share_a_query(gh):
+    """Through the wiring a pass uses: `expect` starts a pass, so a topic labelled between two passes
+    of one process (a worker) is seen by the second; the two meetings of one owner share each search."""
+    from bot.adapters import wire
+
+    seed(gh)
+    settings = Settings(github_api_url=gh.url, github_token=Secret(DEFAULT_TOKEN))
+    pair = meetings()[:2]
+    services = wire(settings, pair)
+    for label, expected in (("One label", 1), ("Late topic", 2)):
+        services.agenda.expect(pair)
+        titles = {i.title for i in services.agenda.collect(pair[0]).items}
+        assert label in titles and {i.title for i in services.agenda.collect(pair[1]).items} == {"Two labels"}
+        assert gh.count("GET", SEARCH) == expected
+        gh.add_issue("acme/lib", "Late topic", labels=["wg-agenda"])
