@@ -26,6 +26,20 @@ hypothesis.settings.load_profile("meeting-bot")
 from tests.figures import FAULT_FIGURES  # noqa: E402 - filled by tests/test_faults.py
 
 
+def pytest_sessionfinish(session):
+    """In a pytest-xdist worker: hand this worker's fault figures to the controller, which prints them."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fault_figures"] = dict(FAULT_FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """In the pytest-xdist controller: add up the figures of each worker as it finishes."""
+    for name, count in getattr(node, "workeroutput", {}).get("fault_figures", {}).items():
+        FAULT_FIGURES[name] += count
+
+
 def pytest_terminal_summary(terminalreporter):
     if FAULT_FIGURES["cases"]:
         terminalreporter.write_line(

@@ -4,7 +4,6 @@ server and a JSON webhook on loopback, against the GitHub double."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -17,11 +16,13 @@ from tests.announce_targets import (
 )
 from tests.doubles.github import DEFAULT_TOKEN
 from tests.e2e import DATE, LABEL, NAME, NOW, OTHER, REPO, World, world  # noqa: F401 (the fixture)
+from tests.waiting import wait_until
 
 REMINDING = "2024-03-10T16:00:00Z"  # inside the last 24 hours before DATE's 15:00 UTC start
 LATER_REMINDING = "2024-03-11T09:00:00Z"
 STARTED = "2024-03-11T15:30:00Z"
 HOSTILE = "@channel <!here> @everyone <b>bold</b> <script>alert(1)</script> ping @alice and @&123456 <@987>"
+SEARCH = r"^/search/issues$"  # the agenda search: one or more in every pass
 INERT_FORBIDDEN = ("@channel", "<!here>", "@everyone", "<b>", "<script", "@alice", "@&", "@9", "<@")
 
 
@@ -160,10 +161,9 @@ def test_the_worker_sends_the_reminder_when_its_window_opens_between_two_passes(
     process = announcing.bot.popen("worker", "--every", "1s", "--config", str(announcing.config),
                                    env={"GITHUB_API_URL": announcing.github.url, "GITHUB_TOKEN": DEFAULT_TOKEN})
     try:
-        deadline = time.monotonic() + 40
-        while len(webhook.posts) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(1.5)  # another pass or two: nothing more
+        wait_until(lambda: len(webhook.posts) >= 2, 40, what="the announcement and the reminder")
+        passes = announcing.github.count("GET", SEARCH)
+        wait_until(lambda: announcing.github.count("GET", SEARCH) >= passes + 2, what="two more passes")  # nothing more
     finally:
         process.terminate()
         out, err = process.communicate(timeout=20)

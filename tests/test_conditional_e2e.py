@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 from tests.e2e import REPO, World, world  # noqa: F401 - the world fixture
 from tests.doubles.github import DEFAULT_TOKEN
+from tests.waiting import wait_until
 
 
 def core_spent(world: World) -> list[tuple[str, str, int | None]]:
@@ -70,10 +70,7 @@ def test_a_worker_keeps_its_etags_in_memory(world: World):
     process = world.popen("worker", "--every", "1s")
     listing = rf"^/repos/{REPO}/issues$"
     try:
-        deadline = time.monotonic() + 60
-        while len(world.github.matching("GET", listing)) < 3:
-            assert time.monotonic() < deadline, "the worker did not make three passes within a minute"
-            time.sleep(0.05)
+        wait_until(lambda: len(world.github.matching("GET", listing)) >= 3, 60, what="three passes of the worker")
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)

@@ -6,11 +6,42 @@ import datetime as dt
 import logging
 import threading
 import time
+from typing import Callable
+
+import pytest
+import time_machine
 
 from bot import worker as worker_mod
 from bot.worker import Worker
 
-TICK = dt.timedelta(seconds=0.05)  # the schedule library reads the real clock: short ticks keep tests fast
+# The schedule library reads the real clock (datetime.now). These tests stand that clock still at START
+# (time-machine) and give the worker a wait that moves it on, so the loop runs on the real `schedule`
+# in no real time, with real-length intervals and exact figures.
+START = dt.datetime(2024, 3, 7, 12, 0, tzinfo=dt.timezone.utc)
+EVERY = dt.timedelta(minutes=15)
+PASS_TAKES = dt.timedelta(minutes=2)  # how long a pass takes on the clock, where a test says so
+
+
+@pytest.fixture
+def clock():
+    """The clock stood still at START; only `shift` moves it."""
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def clocked(one_pass: Callable[[], object], clock, waits: list[float] | None = None) -> Worker:
+    """A worker every EVERY whose wait moves the stood-still clock on (recording each wait in `waits`)."""
+
+    def wait(seconds: float) -> None:
+        if waits is not None:
+            waits.append(seconds)
+        clock.shift(seconds)
+
+    return Worker(one_pass, EVERY, wait=wait)
 
 
 def stop_after(w: Worker, passes: int) -> None:
@@ -27,43 +58,48 @@ def stop_after(w: Worker, passes: int) -> None:
     w.one_pass = counted
 
 
-def test_first_pass_at_start_then_every_interval_from_the_end_of_the_last():
-    calls: list[float] = []
-    w = Worker(lambda: calls.append(time.monotonic()), TICK)
-    stop_after(w, 3)
-    began = time.monotonic()
+def test_first_pass_at_start_then_every_interval_from_the_end_of_the_last(clock):
+    began: list[dt.datetime] = []
+
+    def one_pass() -> None:
+        began.append(now())
+        clock.shift(PASS_TAKES)
+
+    w = clocked(one_pass, clock)
+    stop_after(w, 4)
     assert w.run(install_signals=False) == 0
-    assert len(calls) == 3 and calls[0] - began < 0.04  # the first pass at start-up
-    assert all(b - a >= TICK.total_seconds() * 0.9 for a, b in zip(calls, calls[1:]))
+    assert len(began) == 4 and began[0] == START  # the first pass at start-up, before any wait
+    first, *later = [b - a for a, b in zip(began, began[1:])]
+    assert later == [PASS_TAKES + EVERY] * 2  # due EVERY after the end of the pass before (schedule counts from a job's end)
+    # The job is put on the schedule just before the start-up pass, so the first interval counts from that pass's start.
+    assert EVERY <= first <= PASS_TAKES + EVERY
 
 
-def test_the_waits_between_passes_go_through_the_given_wait():
+def test_the_waits_between_passes_go_through_the_given_wait(clock):
     waits: list[float] = []
-
-    def wait(seconds: float) -> None:
-        waits.append(seconds)
-        time.sleep(seconds)
-
-    w = Worker(lambda: None, TICK, wait=wait)
-    stop_after(w, 2)
+    w = clocked(lambda: None, clock, waits)
+    stop_after(w, 3)
     assert w.run(install_signals=False) == 0
-    assert waits and all(0 < s <= TICK.total_seconds() + 0.01 for s in waits)
+    assert waits == [EVERY.total_seconds()] * 2  # one wait of the whole interval between passes, nothing else
+    assert now() == START + 2 * EVERY
 
 
-def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog):
+def test_a_failing_pass_is_logged_and_the_next_one_runs(caplog, clock):
     outcomes = iter([RuntimeError("GitHub is down"), None, None])
+    began: list[dt.datetime] = []
 
     def one_pass():
+        began.append(now())
         failure = next(outcomes)
         if failure:
             raise failure
 
-    w = Worker(one_pass, TICK)
+    w = clocked(one_pass, clock)
     stop_after(w, 2)
     with caplog.at_level(logging.ERROR, logger="meeting_bot"):
         assert w.run(install_signals=False) == 0
     assert worker_mod.PASS_FAILED.format(kind="RuntimeError", message="GitHub is down") in caplog.text
-    assert w.passes == 2
+    assert w.passes == 2 and began == [START, START + EVERY]  # the next pass as planned, not sooner or later
 
 
 def test_a_stop_during_a_long_wait_ends_the_worker_promptly():
