@@ -53,11 +53,12 @@ def pytest_terminal_summary(terminalreporter):
 def fresh_process_state():
     """What a process learns once (the bot's identity, repositories' facts) starts empty in every test:
     a double's port can be reused by a later test, so a cache keyed by its URL must not leak into it."""
-    from bot.adapters import file_creators, github_identity, github_repos
+    from bot.adapters import file_creators, github_identity, github_repos, github_visibility
 
     file_creators.forget()
     github_identity.forget()
     github_repos.forget()
+    github_visibility.forget()
     yield
 
 

@@ -52,12 +52,20 @@ def search_requests(double):
 
 def assert_only_searches(double, expected: int, repos: tuple[str, ...] = ()):
     """`expected` searches, each a page of 100; no per-item completion, no listing, no count. Besides
-    them, for the public meeting repository: the visibility (`GET /repos/...`, once per process) of
-    the meeting repository, then of each other repository that had items, in the order met."""
+    them, for the public meeting repository: its visibility (`GET /repos/...`, once per process), then
+    that of every other repository with items, all in one GraphQL request."""
     searches = search_requests(double)
     assert len(searches) == expected and all(e.query["per_page"] == "100" for e in searches)
-    others = [e.path for e in double.requests if e.path != "/search/issues"]
-    assert others == [f"/repos/{repo}" for repo in (MEETING_REPO, *repos)]
+    others = [e for e in double.requests if e.path != "/search/issues"]
+    assert [e.path for e in others] == [f"/repos/{MEETING_REPO}"] + (["/graphql"] if repos else [])
+    if repos:
+        assert sorted(asked_visibility(others[-1])) == sorted(repos)
+
+
+def asked_visibility(exchange) -> list[str]:
+    """The repositories whose visibility one GraphQL request asked (its variables: o0/n0, o1/n1, ...)."""
+    variables = exchange.body["variables"]
+    return [f"{variables[f'o{n}']}/{variables[f'n{n}']}" for n in range(len(variables) // 2)]
 
 
 def test_orgs_and_extra_repos_issues_and_pull_requests_in_one_request(gh):
@@ -309,8 +317,9 @@ def test_a_private_repositorys_item_never_reaches_a_public_meetings_agenda(gh, c
     assert EMBARGOED not in caplog.text + " ".join(result.warnings) + agenda.agenda_markdown(result)
     assert agenda.WITHHELD_NOTE.format(count=1) in agenda.agenda_markdown(result)
     collect(gh)
-    for repo in (MEETING_REPO, "openjs-foundation/embargo", "openjs-foundation/open"):  # each visibility, once per process
-        assert gh.count("GET", rf"^/repos/{repo}$") == 1
+    assert gh.count("GET", rf"^/repos/{MEETING_REPO}$") == 1  # the meeting repository's, once per process
+    (asked,) = gh.matching("POST", r"^/graphql$")  # the others', in one request, once per process
+    assert sorted(asked_visibility(asked)) == ["openjs-foundation/embargo", "openjs-foundation/open"]
 
 
 def test_a_private_meeting_repository_keeps_private_items_and_asks_nothing_more(gh):

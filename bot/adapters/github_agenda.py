@@ -15,6 +15,7 @@ from bot.adapters import github_repos
 from bot.adapters.github_client import Calls, classify
 from bot.adapters.retry import Kind
 from bot.adapters.github_discussions import GitHubDiscussions
+from bot.adapters.github_visibility import Visibility
 from bot.logs import LOGGER
 from bot.model import Agenda, AgendaConfig, AgendaItem, Meeting
 from bot.ports import NotFound, ServiceError
@@ -53,6 +54,7 @@ class GitHubAgenda:
         self._discussions = GitHubDiscussions(client.requester, self._calls)
         self._plan = search_groups.SearchPlan()
         self._answers: dict[str, _Answer | NotFound | None] = {}
+        self._visibilities = Visibility(client.requester, self._calls)
 
     def _get(self, path: str, parameters: dict | None = None) -> dict:
         """One GET through the retry policy (rate limits waited out, transient failures repeated)."""
@@ -78,8 +80,8 @@ class GitHubAgenda:
         Each chunk of the meeting's scopes is served by its group's query (several labels, announced
         with `expect`) or by a query of its own; the hits are split by label and kind here. A query's
         hits are kept for the life of this source (one pass). Unless the meeting repository is private,
-        each other repository's visibility is read once per process (a conditional GET); discussions
-        carry their repository's visibility in their own answer.
+        the other repositories' visibility is asked once per process, many in one GraphQL request
+        (`github_visibility`); discussions carry their repository's visibility in their own answer.
         """
         config = meeting.agenda
         try:
@@ -135,9 +137,12 @@ class GitHubAgenda:
         return agenda.withhold(found, {i.repo.casefold(): i.visibility for i in found}, own)
 
     def _withhold(self, items, meeting_repo: str, own: str | None):
-        """Items from repositories at least as visible as the meeting's; one GET per repository per process."""
-        repos = {i.repo.casefold(): i.repo for i in items}
-        return agenda.withhold(items, {key: self._visibility(repo) for key, repo in repos.items()}, own)
+        """Items from repositories at least as visible as the meeting's: the others' visibility in one
+        GraphQL request (per 100 repositories not yet known to this process)."""
+        others = {i.repo for i in items if i.repo.casefold() != meeting_repo.casefold()}
+        seen = self._visibilities.of(others)
+        seen[meeting_repo.casefold()] = own
+        return agenda.withhold(items, seen, own)
 
     def _visibility(self, repo: str) -> str | None:
         """GitHub's `visibility` of a repository, read once per process (see `github_repos`)."""

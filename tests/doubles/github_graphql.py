@@ -49,6 +49,7 @@ FORBIDDEN_MESSAGE = "Resource not accessible by {kind}"
 BAD_CURSOR = "`{cursor}` does not appear to be a valid cursor."
 NO_PAGE_SIZE = "You must provide a `first` or `last` value to properly paginate the `{field}` connection."
 PAGE_TOO_BIG = "Requesting {count} records on the `{field}` connection exceeds the `first` limit of 100 records."
+REPO_NOT_FOUND = "Could not resolve to a Repository with the name '{owner}/{name}'."
 
 
 @functools.cache
@@ -191,7 +192,8 @@ class GraphQLEndpoint:
         bucket.used += cost
         rate = {"cost": cost, "limit": bucket.limit, "remaining": bucket.remaining, "used": bucket.used,
                 "resetAt": iso(_utc(bucket.reset_at)), "nodeCount": nodes}
-        root = {"search": self._search_resolver(principal), "rateLimit": lambda info, **_: rate}
+        root = {"search": self._search_resolver(principal), "rateLimit": lambda info, **_: rate,
+                "repository": self._repository_resolver(principal)}
         result = graphql.execute(schema, document, root_value=root, variable_values=variables)
         answer: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -220,6 +222,18 @@ class GraphQLEndpoint:
                              "startCursor": cursor(start) if page else None,
                              "endCursor": cursor(end - 1) if page else None},
             }
+
+        return resolve
+
+    def _repository_resolver(self, principal: Principal) -> Callable[..., dict[str, Any]]:
+        """``repository(owner:, name:)``: one the token can read, or GitHub's NOT_FOUND error for that field
+        (the rest of the answer is still given, as GitHub gives it)."""
+        def resolve(info: Any, owner: str, name: str, **_: Any) -> dict[str, Any]:
+            repo = self.state.find_repo(f"{owner}/{name}")
+            if repo is None or not principal.can_read(repo):
+                raise TypedError(REPO_NOT_FOUND.format(owner=owner, name=name), "NOT_FOUND")
+            return {"__typename": "Repository", "nameWithOwner": repo.full_name,
+                    "visibility": "PRIVATE" if repo.private else "PUBLIC", "isPrivate": repo.private}
 
         return resolve
 
