@@ -52,6 +52,7 @@ class Pass:
     label: str
     search: int
     core: int  # GitHub REST requests that spent core quota (a 304 spends none)
+    graphql: int  # GraphQL requests (their own points budget): the visibility of the items' repositories
     not_modified: int
     writes: int
     per_installation: int  # the most core quota one installation spent
@@ -104,9 +105,10 @@ def foundation(scale: Scale, workdir: Path) -> Iterator[tuple[GitHubDouble, Path
 def tally(gh: GitHubDouble, label: str, measured: measure.Measured) -> Pass:
     rest = [e for e in gh.requests if not e.path.startswith("/app/") and not e.path.endswith("/installation")]
     search = [e for e in rest if e.path.startswith("/search/")]
-    core = [e for e in rest if not e.path.startswith("/search/") and e.status != 304]
+    graphql = [e for e in rest if e.path == "/graphql"]
+    core = [e for e in rest if not e.path.startswith("/search/") and e.path != "/graphql" and e.status != 304]
     by_installation: Counter[str] = Counter(e.path.split("/")[2] for e in core if e.path.startswith("/repos/"))
-    return Pass(label, len(search), len(core), sum(1 for e in rest if e.status == 304),
+    return Pass(label, len(search), len(core), len(graphql), sum(1 for e in rest if e.status == 304),
                 sum(1 for e in rest if e.is_write), max(by_installation.values(), default=0), measured)
 
 
@@ -136,12 +138,12 @@ def measure_all(scale: Scale) -> tuple[list[Pass], dict[int, list[Pass]]]:
 
 def _row(p: Pass) -> list[object]:
     minutes = max(p.measured.wall / 60, 1e-9)
-    return [p.label, p.search, f"{p.search / minutes:.0f}", p.core, p.not_modified, p.writes, p.per_installation,
+    return [p.label, p.search, f"{p.search / minutes:.0f}", p.core, p.graphql, p.not_modified, p.writes, p.per_installation,
             report.secs(p.measured.wall), report.mb(p.measured.peak_kb), p.measured.returncode]
 
 
 def document(scale: Scale, passes: list[Pass], split: dict[int, list[Pass]]) -> str:
-    head = ["pass", "searches", "searches/min", "core quota", "304s", "writes", "most core quota of one installation",
+    head = ["pass", "searches", "searches/min", "core quota", "GraphQL requests", "304s", "writes", "most core quota of one installation",
             "wall", "peak memory", "exit"]
     rows = [_row(p) for p in passes]
     for count, parts in split.items():

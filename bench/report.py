@@ -72,6 +72,8 @@ KIND_MEANING = {
     "GET /repos/{owner}/{repo}/contents/{path}": "reading the notes file",
     "GET /repos/{owner}/{repo}/commits": "who created the notes file: its path's oldest commit, once per process",
     "GET /repos/{owner}/{repo}": "the repository: the credentials' permissions, checked before the first write",
+    "POST /graphql (repositories' visibility)": "the visibility of the repositories with items, up to 100 in one request, once per process",
+    "POST /graphql (discussion search)": "the discussion search, 100 discussions a page",
     "POST /repos/{owner}/{repo}/issues": "creating the meeting issue",
     "PATCH /repos/{owner}/{repo}/issues/{number}": "updating the meeting issue",
     "PUT /repos/{owner}/{repo}/contents/{path}": "committing the notes file",
