@@ -139,7 +139,11 @@ def test_an_enterprise_server_url_with_api_v3_works(bot: Bot, tmp_path):
         result = bot("run", "--config", str(config), "--now", "2024-03-07T12:00:00Z", env=env)
         assert result.returncode == 0, result.stderr
         assert ghes.url.endswith("/api/v3")
-        assert all(e.path.startswith("/api/v3/") for e in ghes.requests)
+        # REST under /api/v3; GraphQL (the repositories' visibility) at GHES's /api/graphql, answered,
+        # so no REST fallback was needed.
+        rest = [e for e in ghes.requests if e.path != "/api/graphql"]
+        assert all(e.path.startswith("/api/v3/") for e in rest)
+        assert [e.status for e in ghes.requests if e.path == "/api/graphql"] == [200]
         assert len(_meeting_issues(ghes)) == 1
         notes_url = ghes.url[: -len("/api/v3")] + f"/{REPO}/blob/HEAD/meetings/2024-03-11.md"
         assert notes_url in _meeting_issues(ghes)[0]["body"]
