@@ -115,7 +115,8 @@ def world(shape: Shape, workdir: Path) -> Iterator[World]:
         for meeting in range(shape.meetings):
             first = _fill_meeting(gh, shape, meeting, first)
             _meeting_file(config, shape, meeting)
-        env = {"GITHUB_API_URL": gh.url, "GITHUB_TOKEN": DEFAULT_TOKEN}
+        # The pause between writes (a second, as GitHub asks) is off while timing, like the search limit.
+        env = {"GITHUB_API_URL": gh.url, "GITHUB_TOKEN": DEFAULT_TOKEN, "MEETING_BOT_WRITE_INTERVAL": "0"}
         if cal is not None:
             env.update(_calendar_env(cal, shape))
         yield World(gh, cal, config, env)
