@@ -74,9 +74,9 @@ class Worker:
             self._busy = False
 
     def _loop(self) -> None:
+        self._guarded_pass()  # at start-up; then put on the schedule, so that every interval counts from a pass's end
         seconds = self.every.total_seconds()  # schedule's hint says int; it builds a timedelta, so a fraction works
         self.scheduler.every(seconds).seconds.do(self._guarded_pass)  # type: ignore[arg-type]
-        self._guarded_pass()
         while not self._stopping():
             idle = self.scheduler.idle_seconds
             if idle is not None and idle > 0:
