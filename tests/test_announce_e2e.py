@@ -248,3 +248,18 @@ def test_the_minutes_go_out_once_with_the_link_the_close_gave(announcing, mailbo
     announcing.github.reset_log()
     assert announcing.run("run", now=later).returncode == 0
     assert announcing.github.writes() == [] and announcing.github.count("GET", r"/issues/1/comments") == 0
+
+
+def test_a_dry_run_after_the_meeting_shows_the_minutes_announcement_and_sends_nothing(announcing, mailbox, webhook):
+    assert announcing.run("run").returncode == 0  # the issue, and the "created" announcements
+    sent = _kinds(mailbox, webhook)
+    announcing.github.reset_log()
+
+    dry = announcing.run("run", "--dry-run", now="2024-03-12T17:00:00Z")  # 25 hours after the end
+
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    for target in ("mail", "hook"):
+        line = WOULD_ANNOUNCE.format(kind="minutes", date=DATE, target=target, title=_title(AnnounceKind.MINUTES))
+        assert line in dry.stdout
+    assert _kinds(mailbox, webhook) == sent and announcing.github.writes() == []
+    assert announcing.issue()["state"] == "open"
