@@ -67,3 +67,10 @@ def test_when_graphql_cannot_answer_each_repository_is_read_over_rest(gh, status
     found = lookup(gh).of(["acme/open", "acme/embargo"])
     assert found == {"acme/open": "public", "acme/embargo": "private"}
     assert sorted(e.path for e in gh.requests if e.method == "GET") == ["/repos/acme/embargo", "/repos/acme/open"]
+
+
+def test_without_credentials_each_repository_is_read_over_rest_and_graphql_is_not_asked(gh):
+    settings = Settings(github_api_url=gh.url)  # a preview without GITHUB_TOKEN
+    anonymous = Visibility(make_client(settings).requester, Calls(Policy(5.0), 5.0, gh.url))
+    assert anonymous.of(["acme/open"]) == {"acme/open": "public"}
+    assert [(e.method, e.path) for e in gh.requests] == [("GET", "/repos/acme/open")]

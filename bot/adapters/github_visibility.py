@@ -6,7 +6,8 @@ in one request (`r0: repository(owner:, name:) { visibility } r1: ...`, owners a
 variables, never pasted into the query). A repository GitHub cannot resolve for these credentials
 comes back as a null field with a `NOT_FOUND` error beside the others' answers: it counts as private.
 Any other failure of that request (no GraphQL endpoint, its own rate limit, a refused token) falls
-back to the REST read of each repository, which is authoritative. What was learned is kept for the
+back to the REST read of each repository, which is authoritative; without credentials (a preview
+with no token) the REST reads are all there is, since GraphQL answers no anonymous request. What was learned is kept for the
 process, for an hour (a worker sees a changed visibility within the hour).
 """
 
@@ -82,6 +83,8 @@ class Visibility:
         return found
 
     def _ask(self, batch: Sequence[str]) -> dict[str, str | None]:
+        if self._requester.auth is None:  # GitHub's GraphQL API answers no anonymous request: REST only
+            return {repo.casefold(): self._rest(repo) for repo in batch}
         query, variables = query_for(batch)
         send = lambda: self._requester.graphql_query(query, variables)[1]  # noqa: E731
         try:
