@@ -10,6 +10,7 @@ from typing import Sequence
 from bot.model import Meeting
 
 MAX_SHARDS = 256
+OWNER_BUCKETS = 4  # an owner's meetings are spread over at most this many shards
 BAD_SHARD = "--shard must be K/N with 1 <= K <= N <= {max} (like 2/4), not {value!r}"
 BAD_COUNT = "--shards must be a whole number from 1 to {max}, not {value!r}"
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -36,16 +37,25 @@ def parse_count(value: str) -> int:
     return int(value)
 
 
-def shard_of(meeting_id: str, count: int) -> int:
-    """The 1-based shard of a meeting: a hash of its id alone, so adding or removing other
-    meetings never moves it, and every machine computes the same answer."""
-    digest = hashlib.sha256(meeting_id.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % count + 1
+def shard_of(meeting: Meeting, count: int) -> int:
+    """The 1-based shard of a meeting, from its own owner and id alone, so adding or removing other
+    meetings never moves it, and every machine computes the same answer.
+
+    An owner's meetings fall into at most OWNER_BUCKETS buckets (by a hash of the meeting id), and each
+    bucket into one shard: meetings that share an installation, and usually a search, stay together
+    in at most that many shards, while an owner with many meetings is still spread over several.
+    """
+    owner = meeting.repo.split("/", 1)[0].casefold()
+    return _hash(f"{owner}/{_hash(meeting.id) % OWNER_BUCKETS}") % count + 1
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
 def select(meetings: Sequence[Meeting], index: int, count: int) -> list[Meeting]:
     """The meetings (in their order) of shard `index` of `count`."""
-    return [meeting for meeting in meetings if shard_of(meeting.id, count) == index]
+    return [meeting for meeting in meetings if shard_of(meeting, count) == index]
 
 
 def matrix(count: int) -> str:
