@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 
-from bot import config, logs, markers, occurrences, plan, runner, suggest, template_errors, tomlines
+from bot import config, logs, occurrences, runner, suggest, template_errors, tomlines
 from bot.apply import CREATED_ISSUE
 from bot.commands import UNKNOWN_MEETING
 from bot.commands import PROGRESS
@@ -70,24 +70,7 @@ def test_a_meeting_not_yet_due_names_the_date_option_to_prepare_it_now(world):
     assert merged(result).count("nothing to do") == 1
 
 
-# ------------------------------------------------------------------ 3. markers removed by hand
-
-
-def test_markers_removed_by_hand_are_one_warning_with_how_to_restore_them(world):
-    world.run("run")
-    issue = world.issue()
-    body = issue["body"].replace(markers.AGENDA_START, "").replace(markers.AGENDA_END, "")
-    world.github.set_issue(REPO, issue["number"], body=body)
-    world.topic("New topic")
-
-    result = world.run("run")
-
-    warning = plan.MARKERS_MISSING.format(number=issue["number"])
-    warnings = [line for line in result.stderr.splitlines() if " WARNING " in line]
-    assert warnings and warnings[0].endswith(f"WARNING {MEETING_ID}: {warning}")
-    assert merged(result).count(warning) == 1 and merged(result).count("removed by hand") == 1
-    assert markers.AGENDA_START in warning and markers.AGENDA_END in warning  # how to restore them
-    assert warning not in result.stdout
+# 3. markers removed by hand: one warning saying how to restore them, in test_run_e2e.py
 
 
 # ------------------------------------------------------------------ 4. a dry run as a plan

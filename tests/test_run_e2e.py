@@ -307,6 +307,8 @@ def test_an_issue_whose_agenda_markers_were_deleted_is_left_alone(world):
         line for line in result.stderr.splitlines() if line.endswith(f" WARNING {MEETING_ID}: {warning}")
     ]
     assert (result.stdout + result.stderr).count(warning) == 1  # once, as a warning, never in the summary
+    assert warning not in result.stdout and (result.stdout + result.stderr).count("removed by hand") == 1
+    assert markers.AGENDA_START in warning and markers.AGENDA_END in warning  # it says how to restore them
     assert world.issue()["body"] == body
     assert world.github.count("PATCH", rf"/issues/{issue['number']}$") == 0
 
