@@ -14,6 +14,7 @@ from bot import agenda, search_groups
 from bot.adapters import github_repos
 from bot.adapters.github_client import Calls, classify
 from bot.adapters.retry import Kind
+from bot.adapters.search_windows import every_window
 from bot.adapters.github_discussions import GitHubDiscussions
 from bot.adapters.github_visibility import Visibility
 from bot.logs import LOGGER
@@ -155,7 +156,7 @@ class GitHubAgenda:
         warnings: list[str] = []
         with self._calls.errors(what):
             try:
-                hits = self._windows(query, warnings)
+                hits = every_window(query, lambda text: self._pages(text, warnings), agenda.next_since, warnings)
             except GithubException as exc:
                 if exc.status != 422:
                     raise
@@ -164,24 +165,6 @@ class GitHubAgenda:
                     return None
                 raise refused from None
         return _Answer(tuple(hits), tuple(warnings))
-
-    def _windows(self, query: str, warnings: list[str]) -> Hits:
-        """All hits of `query`: past GitHub's 1,000-result cap, by windows of creation time."""
-        hits: Hits = []
-        since: str | None = None
-        cap = agenda.SEARCH_RESULT_CAP
-        while True:
-            text = agenda.window(query, since)
-            found, total = self._pages(text, warnings)
-            hits += found
-            following = agenda.next_since(total, found)
-            if following is None:
-                return hits
-            if following == since:
-                _warn(warnings, agenda.CANNOT_SPLIT.format(query=query, cap=cap, since=since))
-                return hits
-            log.warning(agenda.QUERY_SPLIT.format(query=text, total=total, cap=cap, since=following))
-            since = following
 
     def _pages(self, text: str, warnings: list[str]) -> tuple[Hits, int]:
         """One query's pages, oldest first: as many requests as its `total_count` needs, no more."""

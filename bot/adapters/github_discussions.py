@@ -12,6 +12,7 @@ from github.Requester import Requester
 from bot import agenda, discussions
 from bot.adapters.github_client import Calls, classify
 from bot.adapters.retry import Kind
+from bot.adapters.search_windows import every_window
 from bot.logs import LOGGER
 from bot.model import AgendaConfig, AgendaItem
 from bot.ports import RateLimited, ServiceError
@@ -87,10 +88,11 @@ class GitHubDiscussions:
         what = WHAT.format(label=config.label)
         usage = Usage()
         nodes: list[Mapping] = []
+        pages = lambda text: self._pages(text, usage, what)  # noqa: E731
         try:
             with self._calls.errors(what):
                 for chunk in chunks:
-                    nodes += self._windows(discussions.query_for(config, chunk), warnings, usage, what)
+                    nodes += every_window(discussions.query_for(config, chunk), pages, discussions.next_since, warnings)
         except Unavailable as exc:
             _warn(warnings, discussions.UNAVAILABLE.format(reason=exc.reason))
             return ()
@@ -98,24 +100,6 @@ class GitHubDiscussions:
         for message in discussions.label_overflow(nodes):
             _warn(warnings, message)
         return discussions.items_from_nodes(nodes, config)
-
-    def _windows(self, query: str, warnings: list[str], usage: Usage, what: str) -> list[Mapping]:
-        """All nodes of `query`: past GitHub's 1,000-result cap, by windows of creation time."""
-        nodes: list[Mapping] = []
-        since: str | None = None
-        cap = agenda.SEARCH_RESULT_CAP
-        while True:
-            text = agenda.window(query, since)
-            found, total = self._pages(text, usage, what)
-            nodes += found
-            following = discussions.next_since(total, found)
-            if following is None:
-                return nodes
-            if following == since:
-                _warn(warnings, agenda.CANNOT_SPLIT.format(query=query, cap=cap, since=since))
-                return nodes
-            log.warning(agenda.QUERY_SPLIT.format(query=text, total=total, cap=cap, since=following))
-            since = following
 
     def _pages(self, text: str, usage: Usage, what: str) -> tuple[list[Mapping], int]:
         """One query's pages, oldest first, following the cursors to the last."""
