@@ -69,11 +69,13 @@ class Announcements:
         self.run = secrets.token_hex(8)  # tells this run's claims from a concurrent run's
         self.failures: list[str] = []
 
-    def occurrence(self, occurrence: Occurrence, agenda: Agenda, existing: Existing) -> None:
-        """The kinds the occurrence's time calls for (created, reminder), with the agenda as it is now."""
+    def occurrence(self, occurrence: Occurrence, agenda: Agenda, existing: Existing, cancelled_here: bool = False) -> None:
+        """The kinds the occurrence's time calls for (created, reminder), with the agenda as it is now; or, for
+        an issue the bot itself closed as not planned (`cancelled_here`: in this pass), the cancellation."""
         issue = survivor(existing.issues)
         if issue is not None and issue.state == "closed" and issue.state_reason == after.NOT_PLANNED:
-            self._cancelled(issue, occurrence)  # skip_if_empty (or a person) cancelled it: once, to those told
+            if cancelled_here or self._closed_by_bot(issue):
+                self._cancelled(issue, occurrence)  # once, to the targets that were told of the meeting
         if issue is None or issue.state != "open":
             return
         lnk = links(self.meeting, occurrence, existing, issue)
@@ -160,6 +162,14 @@ class Announcements:
         if targets and self.clock() < self._deadline(occurrence, kind):
             claim = Claim(occurrence.key, kind, self.run, {t: State.CLAIMED for t in targets}, occurrence.extra)
             self._claim_and_send(issue, occurrence, claim, title, body)
+
+    def _closed_by_bot(self, issue: IssueRecord) -> bool:
+        """Whether the bot's own identity closed the issue (its cancellation comment is there): anyone with
+        triage access can close an issue as not planned, and that alone announces nothing."""
+        if issue.number == DRY_PLACEHOLDER_NUMBER:
+            return False
+        marker = after.COMMENT_MARKER.format(kind=after.CANCELLED_KIND)
+        return any(c.trusted and marker in c.body for c in self.comments.list(self.meeting.repo, issue.number))
 
     def _ledger(self, issue: IssueRecord, key: str) -> tuple[announce.Entry, ...]:
         if issue.number == DRY_PLACEHOLDER_NUMBER:

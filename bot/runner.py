@@ -96,7 +96,7 @@ def _meeting_pass(meeting: Meeting, run: Pass, tell: Tell) -> Existing | None:
                                found.agenda.empty, run.request.force)
     if closed is not None:  # the empty agenda cancelled it: the ended ones' steps, then the announcement
         step.run(now, feeds, turn.ended, found=found.listed)
-        cancelled = Current(occurrence, found.agenda, dataclasses.replace(found.existing, issues=(closed,)))
+        cancelled = Current(occurrence, found.agenda, dataclasses.replace(found.existing, issues=(closed,)), True)
         _raise(announce(meeting, feeds, run, tell, cancelled, found.listed))
         return found.existing
     writer = _BeforeStart(writer_for(turn, ports, found, run, tell), run.clock, occurrence)
@@ -191,6 +191,7 @@ class Current:
     occurrence: Occurrence
     agenda: Agenda
     existing: Existing
+    cancelled_here: bool = False  # this pass closed its issue as not planned (skip_if_empty)
 
 
 def announce(
@@ -206,7 +207,7 @@ def announce(
 
     step = Announcements(meeting, run, tell.say, tell.preview)
     if current is not None:
-        step.occurrence(current.occurrence, current.agenda, current.existing)
+        step.occurrence(current.occurrence, current.agenda, current.existing, current.cancelled_here)
     step.dropped(feeds, keep=current.occurrence.key if current is not None else None, listed=listed)
     return step.failure()
 

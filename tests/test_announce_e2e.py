@@ -221,6 +221,21 @@ def test_an_empty_agenda_cancellation_is_announced_once_to_each_target_told(anno
     assert _kinds(mailbox, webhook) == (cancelled, cancelled) and len(announcing.github.writes()) == writes
 
 
+def test_a_person_closing_the_issue_as_not_planned_announces_nothing(announcing, mailbox, webhook):
+    """Anyone with triage access can close an issue as not planned: only a cancellation the bot itself
+    made (its own closing comment) is announced."""
+    assert announcing.run("run").returncode == 0
+    issue = announcing.issue()
+    announcing.github.set_issue(REPO, issue["number"], state="closed", state_reason="not_planned")
+    forged = "<!-- meeting-bot:comment=cancelled -->"  # the bot's marker, in a member's comment
+    announcing.github.add_comment(REPO, issue["number"], forged, user="member")
+
+    assert announcing.run("run", now=REMINDING).returncode == 0
+
+    created = [_title(AnnounceKind.CREATED)]
+    assert _kinds(mailbox, webhook) == (created, created)
+
+
 def test_the_minutes_go_out_once_with_the_link_the_close_gave(announcing, mailbox, webhook):
     from bot import after, markers
     from bot.adapters.repo_notes import web_url
